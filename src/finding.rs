@@ -1,0 +1,143 @@
+//! The data every stage shares: what the analysis found, in byte offsets of one file.
+//!
+//! Findings carry no rendering and no fix: `render/` turns them into diagnostics or JSON,
+//! `plan/` picks a transform. Serialized field names are part of the JSON schema documented in
+//! the README, so rename with care.
+
+use serde::Serialize;
+
+/// A half-open byte range `start..end` in the file's text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(start: u32, end: u32) -> Span {
+        Span { start, end }
+    }
+    pub fn contains(self, other: Span) -> bool {
+        self.start <= other.start && other.end <= self.end
+    }
+}
+
+impl From<ra_ap_syntax::TextRange> for Span {
+    fn from(range: ra_ap_syntax::TextRange) -> Span {
+        Span { start: range.start().into(), end: range.end().into() }
+    }
+}
+
+impl From<Span> for ra_ap_syntax::TextRange {
+    fn from(span: Span) -> ra_ap_syntax::TextRange {
+        ra_ap_syntax::TextRange::new(span.start.into(), span.end.into())
+    }
+}
+
+/// What kind of problem a finding is. Each kind has its own clippy lint name for suppression.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FindingKind {
+    /// A blocking lock's guard (std, parking_lot, spin, dashmap, stdio…) is alive at an `.await`.
+    GuardHeldAcrossAwait,
+    /// A `RefCell` borrow (`Ref`/`RefMut`) is alive at an `.await`.
+    RefcellBorrowHeldAcrossAwait,
+    /// An async-aware lock's guard or a permit is alive at an `.await`: legal, but every waiter
+    /// queues behind it. Only reported with `--include-async-locks`.
+    AsyncGuardHeldAcrossAwait,
+    /// The guard is released by `drop(guard)` before the await, but it was borrowed, so rustc's
+    /// `Send` analysis still counts it live there: the future stays `!Send`.
+    DroppedButNotSend,
+}
+
+impl FindingKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            FindingKind::GuardHeldAcrossAwait => "guard-held-across-await",
+            FindingKind::RefcellBorrowHeldAcrossAwait => "refcell-borrow-held-across-await",
+            FindingKind::AsyncGuardHeldAcrossAwait => "async-guard-held-across-await",
+            FindingKind::DroppedButNotSend => "dropped-but-not-send",
+        }
+    }
+
+    pub fn is_warning_only(self) -> bool {
+        matches!(self, FindingKind::AsyncGuardHeldAcrossAwait | FindingKind::DroppedButNotSend)
+    }
+}
+
+/// Why the guard is still alive at the await: the language rule that keeps it there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HeldBecause {
+    /// `let g = m.lock()…;` lives to the end of its block.
+    NamedBinding,
+    /// A named guard dropped on some paths but not on the one reaching the await.
+    NotDroppedOnEveryPath,
+    /// Taken after an await inside a loop and still alive at the back edge.
+    HeldAcrossLoopIteration,
+    /// A temporary in the same statement as the await.
+    StatementTemporary,
+    /// `let r = &*m.lock().unwrap();`: the temporary lives as long as the reference.
+    LifetimeExtendedTemporary,
+    /// `match m.lock()… { … }`: scrutinee temporaries live through every arm.
+    MatchScrutinee,
+    /// `if let … = m.lock()… {}`: through the `then` branch, and in edition 2021 the `else` too.
+    IfLetScrutinee,
+    /// `while let … = m.lock()… {}`: through the body of every iteration.
+    WhileLetScrutinee,
+    /// `for x in m.lock()….iter() {}`: through the whole loop.
+    ForIterator,
+    /// Edition 2021: a block's tail-expression temporaries outlive the block.
+    TailExpressionTemporary,
+    /// A parameter of an async fn lives for the whole body.
+    AsyncFnParameter,
+    /// Captured by an async block or async closure, alive for that future's life.
+    CapturedByAsyncBlock,
+    /// Released by `drop(g)` after a borrow; still live for rustc's `Send` check.
+    DroppedAfterBorrow,
+}
+
+/// How a fix for the finding would look; chosen by `plan/`, shown in the diagnostic's help line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Strategy {
+    Scope,
+    Drop,
+    Helper,
+    AsyncMutex,
+}
+
+impl Strategy {
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::Scope => "scope",
+            Strategy::Drop => "drop",
+            Strategy::Helper => "helper",
+            Strategy::AsyncMutex => "async-mutex",
+        }
+    }
+}
+
+/// One guard alive at one or more awaits.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub kind: FindingKind,
+    /// The lock family, as a path: `std::sync::Mutex`, `parking_lot::RwLock`, `core::cell::RefCell`…
+    pub lock: String,
+    /// The acquiring method: `lock`, `read`, `borrow_mut`, `acquire`…
+    pub acquire_method: String,
+    /// The binding that holds the guard (`g` in `let g = …`); `None` for a temporary.
+    pub binding: Option<String>,
+    /// The expression that creates the guard.
+    pub acquire: Span,
+    /// Every await the guard is alive at, in source order.
+    pub awaits: Vec<Span>,
+    /// Where the guard is released (end of its block or statement, or the `drop` call).
+    pub released_at: Option<Span>,
+    pub held_because: HeldBecause,
+    /// The enclosing fn, async block or closure (for the report and the transforms).
+    pub context: Span,
+    /// Whether the guard is used after the last await it is held across.
+    pub used_after_await: bool,
+    pub suggested: Option<Strategy>,
+}

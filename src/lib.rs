@@ -1,0 +1,7 @@
+//! guardfix: finds lock guards held across `.await` and rewrites the code so they are not.
+//!
+//! The modules follow the pipeline: `discover` (which files, which edition) → `parse` →
+//! `analyse` (guards, drop scopes, awaits) → `plan` (which transform) → `transforms` / `edit`
+//! → `render` (diagnostics, JSON, diffs) / `write` (atomic in-place writes).
+
+pub mod finding;
