@@ -1,0 +1,321 @@
+//! Reading and parsing one source file without ever aborting the run.
+//!
+//! A run covers thousands of files, so nothing about one of them may stop it: unreadable files,
+//! files that are not UTF-8 and inputs that make the parser panic all come back as a [`LoadError`]
+//! naming the file. `ra_ap_syntax` does panic on some inputs (a file starting with `---\n-│\n`
+//! is one), so [`parse_source`] catches the panic and keeps its message off stderr.
+//!
+//! The text handed to later stages always uses `\n`; [`LineEndings`] remembers what the file had
+//! so a rewrite can put it back.
+
+use std::{
+    cell::{Cell, RefCell},
+    panic::{self, AssertUnwindSafe},
+    path::{Path, PathBuf},
+    sync::Once,
+};
+
+use ra_ap_syntax::{Edition, Parse, SourceFile};
+
+#[derive(thiserror::Error, Debug)]
+pub enum LoadError {
+    #[error("cannot read {}: {source}; check that it exists and that you may read it", path.display())]
+    Unreadable { path: PathBuf, source: std::io::Error },
+    #[error(
+        "{}: not valid UTF-8 at byte {valid_up_to}; guardfix only reads UTF-8 source, so this file was skipped",
+        path.display()
+    )]
+    NotUtf8 { path: PathBuf, valid_up_to: usize },
+    #[error(
+        "{}: the Rust parser crashed on this file ({message}); the file was skipped, please report it with the file attached",
+        path.display()
+    )]
+    ParserPanicked { path: PathBuf, message: String },
+}
+
+/// One file as read from disk, ready for the parser.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadedSource {
+    /// Exactly as read, so a later write can tell whether the file changed underneath us.
+    pub bytes: Vec<u8>,
+    /// Line endings normalized to `\n` and any byte order mark removed; every offset in the
+    /// analysis refers to this text.
+    pub text: String,
+    pub line_endings: LineEndings,
+    /// Whether the file started with a UTF-8 byte order mark. rustc skips it, but the parser
+    /// reports it as a syntax error, so it is kept out of `text` and put back by [`Self::encode`].
+    pub bom: bool,
+}
+
+impl LoadedSource {
+    /// The bytes to write for `lf_text`, an edited version of `self.text`: the file's own line
+    /// endings and byte order mark come back, so only the edit shows up as a change.
+    pub fn encode(&self, lf_text: &str) -> Vec<u8> {
+        let restored = self.line_endings.restore(lf_text);
+        let mut out = Vec::with_capacity(restored.len() + BOM.len());
+        if self.bom {
+            out.extend_from_slice(BOM.as_bytes());
+        }
+        out.extend_from_slice(restored.as_bytes());
+        out
+    }
+}
+
+const BOM: &str = "\u{feff}";
+
+/// The line ending style a rewritten file is saved with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineEndings {
+    Lf,
+    CrLf,
+}
+
+impl LineEndings {
+    /// `CrLf` if the file's first line ending is `\r\n`, as rustfmt's `newline_style = "Auto"`
+    /// decides; a file without any line ending counts as `Lf`.
+    pub fn detect(text: &str) -> LineEndings {
+        match text.find('\n') {
+            Some(i) if text[..i].ends_with('\r') => LineEndings::CrLf,
+            _ => LineEndings::Lf,
+        }
+    }
+
+    /// Turns `\n`-text back into this style. A file that mixed both styles comes back uniform,
+    /// which only matters for files guardfix edits anyway.
+    pub fn restore(self, lf_text: &str) -> String {
+        match self {
+            LineEndings::Lf => lf_text.to_owned(),
+            LineEndings::CrLf => lf_text.replace('\n', "\r\n"),
+        }
+    }
+}
+
+pub fn read_source(path: &Path) -> Result<LoadedSource, LoadError> {
+    let bytes = std::fs::read(path)
+        .map_err(|source| LoadError::Unreadable { path: path.to_owned(), source })?;
+    let raw = std::str::from_utf8(&bytes).map_err(|err| LoadError::NotUtf8 {
+        path: path.to_owned(),
+        valid_up_to: err.valid_up_to(),
+    })?;
+    let (bom, raw) = match raw.strip_prefix(BOM) {
+        Some(rest) => (true, rest),
+        None => (false, raw),
+    };
+    let line_endings = LineEndings::detect(raw);
+    let text = raw.replace("\r\n", "\n");
+    Ok(LoadedSource { bytes, text, line_endings, bom })
+}
+
+/// Parses `text`, turning a parser panic into `Err(message)`.
+pub fn parse_source(text: &str, edition: Edition) -> Result<Parse<SourceFile>, String> {
+    catch_panic(|| SourceFile::parse(text, edition))
+}
+
+/// Reads and parses one file: [`read_source`] then [`parse_source`], with the panic reported
+/// as [`LoadError::ParserPanicked`] for that file.
+pub fn read_and_parse(
+    path: &Path,
+    edition: Edition,
+) -> Result<(LoadedSource, Parse<SourceFile>), LoadError> {
+    let source = read_source(path)?;
+    let parse = parse_source(&source.text, edition)
+        .map_err(|message| LoadError::ParserPanicked { path: path.to_owned(), message })?;
+    Ok((source, parse))
+}
+
+/// Runs `f`, turning a panic into `Err(message)` without printing the usual panic report.
+///
+/// Works on any thread: rayon parses files in parallel, and a panic on one worker must neither
+/// silence nor garble a real panic elsewhere, so silence is decided per thread.
+pub fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    install_quiet_hook();
+    let was_catching = CATCHING.replace(true);
+    let result = panic::catch_unwind(AssertUnwindSafe(f));
+    CATCHING.set(was_catching);
+    result.map_err(|payload| {
+        let message = payload_message(payload.as_ref());
+        match CAUGHT_AT.take() {
+            Some(location) => format!("{message} at {location}"),
+            None => message,
+        }
+    })
+}
+
+thread_local! {
+    /// Set while this thread runs inside [`catch_panic`]: its panics are expected and reported
+    /// as errors, so the hook must not print them.
+    static CATCHING: Cell<bool> = const { Cell::new(false) };
+    /// Where the caught panic happened; the payload alone does not say, and the location is what
+    /// makes a bug report against the parser useful.
+    static CAUGHT_AT: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+static QUIET_HOOK: Once = Once::new();
+
+/// The process has one panic hook, so ours wraps whatever was there and hands every panic it is
+/// not catching on to it.
+fn install_quiet_hook() {
+    QUIET_HOOK.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if CATCHING.get() {
+                let location = info.location().map(|l| l.to_string());
+                CAUGHT_AT.set(location);
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}
+
+fn payload_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic with a non-string payload".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rayon::prelude::*;
+
+    /// The input from the crates.io registry that made the parser panic.
+    const PANICKING: &str = "---\n-│\n";
+
+    fn write_temp(bytes: &[u8]) -> tempfile::NamedTempFile {
+        let file = tempfile::NamedTempFile::new().expect("temp file");
+        std::fs::write(file.path(), bytes).expect("write temp file");
+        file
+    }
+
+    #[test]
+    fn detect_uses_the_first_line_ending() {
+        assert_eq!(LineEndings::detect("a\r\nb\n"), LineEndings::CrLf);
+        assert_eq!(LineEndings::detect("a\nb\r\n"), LineEndings::Lf);
+        assert_eq!(LineEndings::detect("no newline"), LineEndings::Lf);
+        assert_eq!(LineEndings::detect("\r\n"), LineEndings::CrLf);
+    }
+
+    #[test]
+    fn restore_puts_crlf_back() {
+        assert_eq!(LineEndings::CrLf.restore("a\nb\n"), "a\r\nb\r\n");
+        assert_eq!(LineEndings::Lf.restore("a\nb\n"), "a\nb\n");
+    }
+
+    #[test]
+    fn read_source_normalizes_crlf_and_keeps_the_bytes() {
+        let raw = b"fn main() {\r\n}\r\n";
+        let file = write_temp(raw);
+        let source = read_source(file.path()).expect("readable");
+        assert_eq!(source.text, "fn main() {\n}\n");
+        assert_eq!(source.line_endings, LineEndings::CrLf);
+        assert_eq!(source.bytes, raw);
+        assert_eq!(source.encode(&source.text), raw);
+    }
+
+    #[test]
+    fn read_source_strips_and_encode_restores_the_bom() {
+        let raw = "\u{feff}fn main() {}\n".as_bytes();
+        let file = write_temp(raw);
+        let source = read_source(file.path()).expect("readable");
+        assert!(source.bom);
+        assert_eq!(source.text, "fn main() {}\n");
+        let parse = parse_source(&source.text, Edition::Edition2021).expect("no panic");
+        assert!(parse.errors().is_empty(), "{:?}", parse.errors());
+        assert_eq!(source.encode(&source.text), raw);
+    }
+
+    #[test]
+    fn not_utf8_reports_the_byte_offset_and_the_file() {
+        let file = write_temp(b"fn main() {}\n// caf\xe9\n");
+        let err = read_source(file.path()).expect_err("latin-1 byte");
+        assert!(matches!(err, LoadError::NotUtf8 { valid_up_to: 19, .. }), "{err:?}");
+        let message = err.to_string();
+        assert!(message.contains("byte 19"), "{message}");
+        assert!(message.contains(&file.path().display().to_string()), "{message}");
+    }
+
+    #[test]
+    fn missing_file_is_unreadable() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("gone.rs");
+        let err = read_source(&path).expect_err("missing");
+        assert!(matches!(err, LoadError::Unreadable { .. }), "{err:?}");
+        assert!(err.to_string().contains("gone.rs"));
+    }
+
+    #[test]
+    fn parser_panic_on_frontmatter_like_prefixes_is_caught() {
+        for input in [PANICKING, "---\n-│\nfn main() {}\n", "--- \n-│\n", "---\n-é\n"] {
+            let message = parse_source(input, Edition::Edition2021).expect_err(input);
+            assert!(message.contains("char boundary"), "{input:?}: {message}");
+        }
+    }
+
+    #[test]
+    fn ordinary_source_parses() {
+        let parse = parse_source("async fn f() { g().await }\n", Edition::Edition2024);
+        assert!(parse.expect("no panic").errors().is_empty());
+    }
+
+    #[test]
+    fn read_and_parse_names_the_file_when_the_parser_panics() {
+        let file = write_temp(PANICKING.as_bytes());
+        let err = read_and_parse(file.path(), Edition::Edition2021).expect_err("panics");
+        assert!(matches!(err, LoadError::ParserPanicked { .. }), "{err:?}");
+        assert!(err.to_string().contains(&file.path().display().to_string()));
+    }
+
+    #[test]
+    fn catch_panic_returns_the_message_and_location() {
+        let message = catch_panic(|| panic!("boom {}", 42)).expect_err("panics");
+        assert!(message.starts_with("boom 42 at "), "{message}");
+        assert!(message.contains("parse.rs"), "{message}");
+        assert_eq!(catch_panic(|| 7), Ok(7));
+    }
+
+    #[test]
+    fn catching_works_on_rayon_workers() {
+        let inputs: Vec<&str> =
+            (0..64).map(|i| if i % 2 == 0 { PANICKING } else { "fn f() {}" }).collect();
+        let results: Vec<bool> = inputs
+            .par_iter()
+            .map(|text| parse_source(text, Edition::Edition2021).is_ok())
+            .collect();
+        let expected: Vec<bool> = (0..64).map(|i| i % 2 == 1).collect();
+        assert_eq!(results, expected);
+    }
+
+    /// Runs in a child process started by `caught_panics_are_silent_and_others_are_not`, where
+    /// stderr is the real one; on its own it does nothing.
+    #[test]
+    fn child_panics_once_caught_and_once_not() {
+        if std::env::var_os(CHILD_ENV).is_none() {
+            return;
+        }
+        assert!(parse_source(PANICKING, Edition::Edition2021).is_err());
+        let uncaught = std::thread::spawn(|| panic!("uncaught-marker")).join();
+        assert!(uncaught.is_err());
+    }
+
+    const CHILD_ENV: &str = "GUARDFIX_PANIC_HOOK_CHILD";
+
+    #[test]
+    fn caught_panics_are_silent_and_others_are_not() {
+        let exe = std::env::current_exe().expect("test binary path");
+        let output = std::process::Command::new(exe)
+            .args(["--exact", "parse::tests::child_panics_once_caught_and_once_not"])
+            .args(["--nocapture", "--test-threads=1"])
+            .env(CHILD_ENV, "1")
+            .output()
+            .expect("run the test binary");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{stderr}");
+        assert!(!stderr.contains("char boundary"), "caught panic was printed: {stderr}");
+        assert!(stderr.contains("uncaught-marker"), "uncaught panic was swallowed: {stderr}");
+    }
+}
