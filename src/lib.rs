@@ -6,3 +6,4 @@
 
 pub mod finding;
 pub mod parse;
+pub mod write;
