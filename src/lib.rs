@@ -6,4 +6,5 @@
 
 pub mod finding;
 pub mod parse;
+pub mod vcs;
 pub mod write;
