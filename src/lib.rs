@@ -4,6 +4,7 @@
 //! `analyse` (guards, drop scopes, awaits) → `plan` (which transform) → `transforms` / `edit`
 //! → `render` (diagnostics, JSON, diffs) / `write` (atomic in-place writes).
 
+pub mod discover;
 pub mod finding;
 pub mod parse;
 pub mod vcs;

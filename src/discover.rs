@@ -1,0 +1,614 @@
+//! Which files to analyse, and with which Rust edition.
+//!
+//! The edition matters: drop scopes of temporaries changed in 2024 (`if let` scrutinees, tail
+//! expressions), so a guard held across an await in a 2021 crate may be released in time in a
+//! 2024 one. Editions come from `cargo metadata`, which knows about workspaces, inherited
+//! `edition.workspace = true` and per-target editions; guardfix never parses `Cargo.toml` itself.
+//!
+//! PATH may be a workspace root, a crate, any folder or one `.rs` file:
+//! - The nearest `Cargo.toml` at or above PATH decides the workspace. Every `.rs` file under PATH
+//!   that lies in one of its member packages is analysed with the edition of the deepest package
+//!   folder containing it (packages nest).
+//! - Without any `Cargo.toml`, or when `cargo metadata` fails, every `.rs` file under PATH gets the
+//!   default edition; a failure becomes a warning, never the end of the run.
+//! - Build output, hidden folders and anything `.gitignore`d are skipped, as cargo would.
+
+use std::{
+    collections::HashMap,
+    fs, io,
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+use ignore::{DirEntry, WalkBuilder};
+use serde::Deserialize;
+
+pub use ra_ap_syntax::Edition;
+
+/// How many lines of cargo's error output a warning quotes.
+const QUOTED_CARGO_LINES: usize = 5;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceFileEntry {
+    /// Absolute path to open.
+    pub path: PathBuf,
+    /// Relative to the folder the run was given, for messages; a single file keeps the path
+    /// it was given as.
+    pub display_path: PathBuf,
+    pub edition: Edition,
+    /// The cargo package the file belongs to, if it was found.
+    pub package: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Discovery {
+    /// Sorted by path, without duplicates.
+    pub files: Vec<SourceFileEntry>,
+    pub workspace_root: Option<PathBuf>,
+    /// Things the user should know but that did not stop discovery (a failing `cargo metadata`,
+    /// skipped files).
+    pub warnings: Vec<String>,
+}
+
+#[derive(thiserror::Error, Debug)]
+pub enum DiscoverError {
+    #[error("{}: no such file or folder; check the path given to guardfix", path.display())]
+    NotFound { path: PathBuf },
+    #[error(
+        "{}: not a Rust source file; give guardfix a `.rs` file, a crate or workspace folder, or any folder holding `.rs` files",
+        path.display()
+    )]
+    NotRustFile { path: PathBuf },
+    #[error("cannot access {}: {source}; check its permissions", path.display())]
+    Unreadable { path: PathBuf, source: io::Error },
+}
+
+/// `"2015"`, `"2018"`, `"2021"` or `"2024"`.
+pub fn parse_edition(s: &str) -> Option<Edition> {
+    s.parse().ok()
+}
+
+pub fn discover(path: &Path, default_edition: Edition) -> Result<Discovery, DiscoverError> {
+    let root = fs::canonicalize(path).map_err(|source| match source.kind() {
+        io::ErrorKind::NotFound => DiscoverError::NotFound { path: path.to_owned() },
+        _ => DiscoverError::Unreadable { path: path.to_owned(), source },
+    })?;
+    if root.is_file() {
+        return discover_file(path, root, default_edition);
+    }
+    if !root.is_dir() {
+        return Err(DiscoverError::NotRustFile { path: path.to_owned() });
+    }
+    discover_folder(&root, default_edition)
+}
+
+/// One file, named by the user: analysed even if ignored, with its package's edition if any.
+fn discover_file(
+    given: &Path,
+    file: PathBuf,
+    default_edition: Edition,
+) -> Result<Discovery, DiscoverError> {
+    if given.extension().is_none_or(|ext| ext != "rs") {
+        return Err(DiscoverError::NotRustFile { path: given.to_owned() });
+    }
+    let mut discovery = Discovery::default();
+    let mut entry = SourceFileEntry {
+        path: file,
+        display_path: given.to_owned(),
+        edition: default_edition,
+        package: None,
+    };
+    let manifest = entry.path.parent().and_then(nearest_manifest);
+    match manifest.map(|manifest| load_project(&manifest, default_edition)) {
+        None => {}
+        Some(Err(failure)) => {
+            discovery.warnings.push(metadata_warning(&failure, given, default_edition))
+        }
+        Some(Ok(project)) => {
+            discovery.warnings.extend(project.warnings);
+            match owning_package(&entry.path, &project.packages) {
+                Some(package) => {
+                    entry.edition = package.edition_of(&entry.path);
+                    entry.package = Some(package.name.clone());
+                }
+                None => discovery.warnings.push(format!(
+                    "{} belongs to no package of the workspace at {}; analysing it as edition {}",
+                    given.display(),
+                    project.workspace_root.display(),
+                    default_edition.number()
+                )),
+            }
+            discovery.workspace_root = Some(project.workspace_root);
+        }
+    }
+    discovery.files.push(entry);
+    Ok(discovery)
+}
+
+fn discover_folder(root: &Path, default_edition: Edition) -> Result<Discovery, DiscoverError> {
+    let mut discovery = Discovery::default();
+    let manifest = nearest_manifest(root);
+    let project = match manifest.as_deref().map(|m| load_project(m, default_edition)) {
+        Some(Ok(project)) => Some(project),
+        Some(Err(failure)) => {
+            discovery.warnings.push(metadata_warning(&failure, root, default_edition));
+            None
+        }
+        None => None,
+    };
+    let target_dir = project.as_ref().and_then(|p| p.target_directory.as_deref());
+    let tree = walk(root, target_dir, &mut discovery.warnings);
+
+    let Some(mut project) = project else {
+        if manifest.is_none()
+            && let Some(hint) = nested_manifest_hint(root, &tree.manifest_dirs, default_edition)
+        {
+            discovery.warnings.push(hint);
+        }
+        discovery.files = tree
+            .rust_files
+            .into_iter()
+            .map(|path| SourceFileEntry {
+                display_path: display_path(root, &path),
+                path,
+                edition: default_edition,
+                package: None,
+            })
+            .collect();
+        return Ok(discovery);
+    };
+
+    discovery.warnings.append(&mut project.warnings);
+    // A `Cargo.toml` below PATH that is no member (a test fixture, an excluded crate) starts a
+    // crate of its own whose edition this workspace does not tell.
+    let manifest_dir = manifest.as_deref().and_then(Path::parent);
+    let foreign: Vec<PathBuf> = tree
+        .manifest_dirs
+        .into_iter()
+        .filter(|dir| Some(dir.as_path()) != manifest_dir && *dir != project.workspace_root)
+        .filter(|dir| !project.packages.iter().any(|p| p.dir == *dir))
+        .collect();
+    let mut outside = Vec::new();
+    for path in tree.rust_files {
+        match owning_package(&path, &project.packages) {
+            Some(package) if !inside_foreign_crate(&path, &package.dir, &foreign) => {
+                discovery.files.push(SourceFileEntry {
+                    display_path: display_path(root, &path),
+                    edition: package.edition_of(&path),
+                    package: Some(package.name.clone()),
+                    path,
+                });
+            }
+            _ => outside.push(display_path(root, &path)),
+        }
+    }
+    if let Some(first) = outside.first() {
+        discovery.warnings.push(format!(
+            "skipped {} .rs file(s) under {} that belong to no package of the workspace at {} (e.g. {}); run guardfix on their own crate to analyse them",
+            outside.len(),
+            root.display(),
+            project.workspace_root.display(),
+            first.display()
+        ));
+    }
+    discovery.workspace_root = Some(project.workspace_root);
+    Ok(discovery)
+}
+
+fn nearest_manifest(start: &Path) -> Option<PathBuf> {
+    start.ancestors().map(|dir| dir.join("Cargo.toml")).find(|manifest| manifest.is_file())
+}
+
+fn display_path(root: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(root).map_or_else(|_| path.to_owned(), Path::to_owned)
+}
+
+fn metadata_warning(failure: &str, path: &Path, default_edition: Edition) -> String {
+    format!(
+        "{failure}\nguardfix goes on without cargo: every .rs file under {} gets the default edition, {}",
+        path.display(),
+        default_edition.number()
+    )
+}
+
+fn nested_manifest_hint(
+    root: &Path,
+    manifest_dirs: &[PathBuf],
+    default_edition: Edition,
+) -> Option<String> {
+    let first = manifest_dirs.first()?;
+    Some(format!(
+        "{} is not in a cargo package, so every file gets edition {}, but it holds crates (e.g. {}); run guardfix on each crate to use its own edition",
+        root.display(),
+        default_edition.number(),
+        display_path(root, first).display()
+    ))
+}
+
+/// What `cargo metadata` says, reduced to what discovery needs, with paths canonicalized so they
+/// compare equal to the walked ones.
+#[derive(Debug)]
+struct Project {
+    workspace_root: PathBuf,
+    target_directory: Option<PathBuf>,
+    packages: Vec<Package>,
+    warnings: Vec<String>,
+}
+
+#[derive(Debug)]
+struct Package {
+    name: String,
+    /// The folder of its `Cargo.toml`.
+    dir: PathBuf,
+    edition: Edition,
+    /// Crate roots whose target sets an edition other than the package's.
+    target_editions: HashMap<PathBuf, Edition>,
+}
+
+impl Package {
+    fn edition_of(&self, file: &Path) -> Edition {
+        self.target_editions.get(file).copied().unwrap_or(self.edition)
+    }
+}
+
+/// The deepest package folder holding `file`: a nested package owns its own files.
+fn owning_package<'a>(file: &Path, packages: &'a [Package]) -> Option<&'a Package> {
+    packages.iter().filter(|p| file.starts_with(&p.dir)).max_by_key(|p| p.dir.components().count())
+}
+
+fn inside_foreign_crate(file: &Path, package_dir: &Path, foreign: &[PathBuf]) -> bool {
+    foreign.iter().any(|dir| dir.starts_with(package_dir) && file.starts_with(dir))
+}
+
+#[derive(Deserialize)]
+struct Metadata {
+    packages: Vec<MetadataPackage>,
+    workspace_root: PathBuf,
+    #[serde(default)]
+    target_directory: Option<PathBuf>,
+}
+
+#[derive(Deserialize)]
+struct MetadataPackage {
+    name: String,
+    edition: String,
+    manifest_path: PathBuf,
+    #[serde(default)]
+    targets: Vec<MetadataTarget>,
+}
+
+#[derive(Deserialize)]
+struct MetadataTarget {
+    src_path: PathBuf,
+    edition: String,
+}
+
+/// Runs `cargo metadata`; `Err` is a warning saying why it could not be used.
+fn load_project(manifest: &Path, default_edition: Edition) -> Result<Project, String> {
+    // Under `cargo guardfix`, CARGO names the cargo that started us; use the same one.
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command
+        .args(["metadata", "--no-deps", "--format-version", "1", "--manifest-path"])
+        .arg(manifest);
+    // cargo reads `.cargo/config.toml` from its working folder: take the project's, not ours.
+    if let Some(dir) = manifest.parent() {
+        command.current_dir(dir);
+    }
+    let failed = |why: String| format!("`cargo metadata` failed for {}: {why}", manifest.display());
+    let output = command.output().map_err(|e| failed(format!("could not run cargo: {e}")))?;
+    if !output.status.success() {
+        return Err(failed(first_lines(&String::from_utf8_lossy(&output.stderr))));
+    }
+    let metadata: Metadata = serde_json::from_slice(&output.stdout)
+        .map_err(|e| failed(format!("unexpected output: {e}")))?;
+    Ok(project_from_metadata(metadata, default_edition))
+}
+
+fn first_lines(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.trim().is_empty())
+        .take(QUOTED_CARGO_LINES)
+        .collect();
+    if lines.is_empty() { "cargo gave no reason".to_owned() } else { lines.join("\n") }
+}
+
+fn project_from_metadata(metadata: Metadata, default_edition: Edition) -> Project {
+    let mut warnings = Vec::new();
+    let mut edition_or_default = |edition: &str, whose: &str| {
+        parse_edition(edition).unwrap_or_else(|| {
+            warnings.push(format!(
+                "{whose} has edition {edition:?}, which guardfix does not know; using {}",
+                default_edition.number()
+            ));
+            default_edition
+        })
+    };
+    let packages = metadata
+        .packages
+        .into_iter()
+        .map(|package| {
+            let edition =
+                edition_or_default(&package.edition, &format!("package {}", package.name));
+            let target_editions = package
+                .targets
+                .iter()
+                .filter(|t| t.edition != package.edition)
+                .map(|t| {
+                    let whose = format!("target {}", t.src_path.display());
+                    (canonical(&t.src_path), edition_or_default(&t.edition, &whose))
+                })
+                .collect();
+            let dir = package.manifest_path.parent().map(canonical).unwrap_or_default();
+            Package { name: package.name, dir, edition, target_editions }
+        })
+        .collect();
+    Project {
+        workspace_root: canonical(&metadata.workspace_root),
+        target_directory: metadata.target_directory.as_deref().map(canonical),
+        packages,
+        warnings,
+    }
+}
+
+/// Paths from cargo exist unless the project is half-edited; then the path as cargo gave it is
+/// the best there is.
+fn canonical(path: &Path) -> PathBuf {
+    fs::canonicalize(path).unwrap_or_else(|_| path.to_owned())
+}
+
+/// What a walk of PATH found, each list sorted.
+struct Tree {
+    rust_files: Vec<PathBuf>,
+    /// Folders holding a `Cargo.toml`.
+    manifest_dirs: Vec<PathBuf>,
+}
+
+fn walk(root: &Path, target_dir: Option<&Path>, warnings: &mut Vec<String>) -> Tree {
+    let target_dir = target_dir.map(Path::to_owned);
+    let walker = WalkBuilder::new(root)
+        // `.gitignore` says what is generated or vendored, in a git checkout or not.
+        .require_git(false)
+        .filter_entry(move |entry| entry.depth() == 0 || !is_build_output(entry, &target_dir))
+        .build();
+    let mut tree = Tree { rust_files: Vec::new(), manifest_dirs: Vec::new() };
+    for result in walker {
+        let entry = match result {
+            Ok(entry) => entry,
+            Err(err) => {
+                warnings.push(format!("skipped part of {}: {err}", root.display()));
+                continue;
+            }
+        };
+        if !entry.file_type().is_some_and(|t| t.is_file()) {
+            continue;
+        }
+        let path = entry.into_path();
+        if path.extension().is_some_and(|ext| ext == "rs") {
+            tree.rust_files.push(path);
+        } else if path.file_name().is_some_and(|name| name == "Cargo.toml") {
+            tree.manifest_dirs.extend(path.parent().map(Path::to_owned));
+        }
+    }
+    tree.rust_files.sort();
+    tree.rust_files.dedup();
+    tree.manifest_dirs.sort();
+    tree
+}
+
+/// Cargo's build output: the workspace's target folder, or a `target` folder that sits beside a
+/// `Cargo.toml` or carries cargo's `CACHEDIR.TAG`. A module folder named `target` is source.
+fn is_build_output(entry: &DirEntry, target_dir: &Option<PathBuf>) -> bool {
+    if !entry.file_type().is_some_and(|t| t.is_dir()) {
+        return false;
+    }
+    let path = entry.path();
+    if target_dir.as_deref() == Some(path) {
+        return true;
+    }
+    path.file_name().is_some_and(|name| name == "target")
+        && (path.join("CACHEDIR.TAG").is_file() || path.with_file_name("Cargo.toml").is_file())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(root: &Path, relative: &str, contents: &str) {
+        let path = root.join(relative);
+        fs::create_dir_all(path.parent().expect("has a parent")).expect("mkdir");
+        fs::write(path, contents).expect("write fixture");
+    }
+
+    fn package(name: &str, edition: &str) -> String {
+        format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"{edition}\"\n")
+    }
+
+    /// A workspace with a 2021 member `a` (holding a nested 2018 member and a 2015 binary), a 2024
+    /// member `b`, build output, a hidden folder, an ignored file and a fixture crate.
+    fn workspace() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        write(
+            root,
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"a\", \"a/nested\", \"b\"]\nresolver = \"2\"\n",
+        );
+        write(
+            root,
+            "a/Cargo.toml",
+            &format!(
+                "{}[[bin]]\nname = \"old\"\npath = \"src/bin/old.rs\"\nedition = \"2015\"\n",
+                package("a", "2021")
+            ),
+        );
+        write(root, "a/src/lib.rs", "mod target;\n");
+        write(root, "a/src/target/mod.rs", "");
+        write(root, "a/src/bin/old.rs", "fn main() {}\n");
+        write(root, "a/nested/Cargo.toml", &package("nested", "2018"));
+        write(root, "a/nested/src/lib.rs", "");
+        write(root, "b/Cargo.toml", &package("b", "2024"));
+        write(root, "b/src/lib.rs", "");
+        write(root, "b/.gitignore", "generated.rs\n");
+        write(root, "b/src/generated.rs", "");
+        write(root, "b/.hidden/x.rs", "");
+        write(root, "b/tests/fixture/Cargo.toml", &package("fixture", "2015"));
+        write(root, "b/tests/fixture/src/lib.rs", "");
+        write(root, "target/CACHEDIR.TAG", "");
+        write(root, "target/debug/build/out.rs", "");
+        write(root, "a/target/leftover.rs", "");
+        dir
+    }
+
+    fn summary(discovery: &Discovery) -> Vec<(String, u32, Option<&str>)> {
+        discovery
+            .files
+            .iter()
+            .map(|f| {
+                let edition = u32::try_from(f.edition.number()).expect("small");
+                (f.display_path.display().to_string(), edition, f.package.as_deref())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn workspace_root_gives_each_file_its_package_edition() {
+        let ws = workspace();
+        let discovery = discover(ws.path(), Edition::Edition2015).expect("discovered");
+        assert_eq!(
+            summary(&discovery),
+            [
+                ("a/nested/src/lib.rs".to_owned(), 2018, Some("nested")),
+                ("a/src/bin/old.rs".to_owned(), 2015, Some("a")),
+                ("a/src/lib.rs".to_owned(), 2021, Some("a")),
+                ("a/src/target/mod.rs".to_owned(), 2021, Some("a")),
+                ("b/src/lib.rs".to_owned(), 2024, Some("b")),
+            ]
+        );
+        let root = fs::canonicalize(ws.path()).expect("canonical");
+        assert_eq!(discovery.workspace_root.as_deref(), Some(root.as_path()));
+        assert!(discovery.files.iter().all(|f| f.path.is_absolute() && f.path.is_file()));
+        let [warning] = discovery.warnings.as_slice() else { panic!("{:?}", discovery.warnings) };
+        assert!(warning.contains("skipped 1 .rs file") && warning.contains("fixture"), "{warning}");
+    }
+
+    #[test]
+    fn folder_without_manifest_inside_a_package_uses_that_package() {
+        let ws = workspace();
+        let discovery = discover(&ws.path().join("a/src"), Edition::Edition2015).expect("found");
+        assert_eq!(
+            summary(&discovery),
+            [
+                ("bin/old.rs".to_owned(), 2015, Some("a")),
+                ("lib.rs".to_owned(), 2021, Some("a")),
+                ("target/mod.rs".to_owned(), 2021, Some("a")),
+            ]
+        );
+        assert!(discovery.workspace_root.is_some());
+        assert_eq!(discovery.warnings, Vec::<String>::new());
+    }
+
+    #[test]
+    fn member_folder_reports_only_its_files() {
+        let ws = workspace();
+        let discovery = discover(&ws.path().join("b"), Edition::Edition2015).expect("found");
+        let files: Vec<_> = summary(&discovery).into_iter().map(|(path, ..)| path).collect();
+        assert_eq!(files, ["src/lib.rs"]);
+    }
+
+    #[test]
+    fn single_file_gets_its_package_edition() {
+        let ws = workspace();
+        let file = ws.path().join("b/src/lib.rs");
+        let discovery = discover(&file, Edition::Edition2015).expect("found");
+        assert_eq!(summary(&discovery), [(file.display().to_string(), 2024, Some("b"))]);
+    }
+
+    #[test]
+    fn single_ignored_file_is_still_analysed() {
+        let ws = workspace();
+        let file = ws.path().join("b/src/generated.rs");
+        let discovery = discover(&file, Edition::Edition2015).expect("found");
+        assert_eq!(discovery.files.len(), 1);
+        assert_eq!(discovery.files[0].edition, Edition::Edition2024);
+    }
+
+    #[test]
+    fn folder_without_any_manifest_uses_the_default_edition() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        write(dir.path(), "x.rs", "");
+        write(dir.path(), "sub/y.rs", "");
+        write(dir.path(), "sub/notes.txt", "");
+        let discovery = discover(dir.path(), Edition::Edition2021).expect("found");
+        assert_eq!(
+            summary(&discovery),
+            [("sub/y.rs".to_owned(), 2021, None), ("x.rs".to_owned(), 2021, None)]
+        );
+        assert_eq!(discovery.workspace_root, None);
+        assert_eq!(discovery.warnings, Vec::<String>::new());
+    }
+
+    #[test]
+    fn broken_manifest_falls_back_with_a_warning() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        write(dir.path(), "Cargo.toml", "[package\nname = ");
+        write(dir.path(), "src/lib.rs", "");
+        let discovery = discover(dir.path(), Edition::Edition2024).expect("found");
+        assert_eq!(summary(&discovery), [("src/lib.rs".to_owned(), 2024, None)]);
+        let [warning] = discovery.warnings.as_slice() else { panic!("{:?}", discovery.warnings) };
+        assert!(warning.contains("`cargo metadata` failed"), "{warning}");
+        assert!(warning.contains("Cargo.toml"), "{warning}");
+    }
+
+    #[test]
+    fn crates_below_a_plain_folder_are_pointed_out() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        write(dir.path(), "one/Cargo.toml", &package("one", "2024"));
+        write(dir.path(), "one/src/lib.rs", "");
+        let discovery = discover(dir.path(), Edition::Edition2021).expect("found");
+        assert_eq!(summary(&discovery), [("one/src/lib.rs".to_owned(), 2021, None)]);
+        let [hint] = discovery.warnings.as_slice() else { panic!("{:?}", discovery.warnings) };
+        assert!(hint.contains("run guardfix on each crate"), "{hint}");
+    }
+
+    #[test]
+    fn missing_path_is_an_error() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let err = discover(&dir.path().join("nope"), Edition::Edition2021).expect_err("missing");
+        assert!(matches!(err, DiscoverError::NotFound { .. }), "{err:?}");
+        assert!(err.to_string().contains("nope"));
+    }
+
+    #[test]
+    fn non_rust_file_is_an_error() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        write(dir.path(), "README.md", "");
+        let err = discover(&dir.path().join("README.md"), Edition::Edition2021).expect_err("md");
+        assert!(matches!(err, DiscoverError::NotRustFile { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn unknown_edition_in_metadata_falls_back_with_a_warning() {
+        let json = r#"{"packages": [{"name": "p", "edition": "2027", "manifest_path": "/nowhere/p/Cargo.toml",
+            "targets": [{"src_path": "/nowhere/p/src/lib.rs", "edition": "2027"}]}],
+            "workspace_root": "/nowhere"}"#;
+        let metadata: Metadata = serde_json::from_str(json).expect("valid json");
+        let project = project_from_metadata(metadata, Edition::Edition2021);
+        assert_eq!(project.packages[0].edition, Edition::Edition2021);
+        assert!(project.packages[0].target_editions.is_empty());
+        assert_eq!(project.warnings.len(), 1, "{:?}", project.warnings);
+        assert!(project.warnings[0].contains("2027"));
+    }
+
+    #[test]
+    fn parse_edition_knows_the_four_editions() {
+        assert_eq!(parse_edition("2015"), Some(Edition::Edition2015));
+        assert_eq!(parse_edition("2018"), Some(Edition::Edition2018));
+        assert_eq!(parse_edition("2021"), Some(Edition::Edition2021));
+        assert_eq!(parse_edition("2024"), Some(Edition::Edition2024));
+        assert_eq!(parse_edition("2027"), None);
+        assert_eq!(parse_edition(""), None);
+    }
+}
