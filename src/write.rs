@@ -40,6 +40,11 @@ pub fn write_atomic(
     expected_current: &[u8],
     new_contents: &[u8],
 ) -> Result<(), WriteError> {
+    if new_contents == expected_current {
+        // Nothing to write: touching the file would only bump its modification time and wake up
+        // file watchers, whatever state it is in now.
+        return Ok(());
+    }
     let io_err = |source| WriteError::Io { path: path.to_owned(), source };
 
     let target = match fs::canonicalize(path) {
@@ -55,10 +60,6 @@ pub fn write_atomic(
     }
     if !still_holds(&target, expected_current).map_err(io_err)? {
         return Err(WriteError::ChangedSinceRead { path: path.to_owned() });
-    }
-    if new_contents == expected_current {
-        // Nothing to do: rewriting would only bump the modification time and wake up watchers.
-        return Ok(());
     }
 
     let folder = target.parent().unwrap_or(Path::new("."));
