@@ -79,7 +79,7 @@ pub fn discover(path: &Path, default_edition: Edition) -> Result<Discovery, Disc
     if !root.is_dir() {
         return Err(DiscoverError::NotRustFile { path: path.to_owned() });
     }
-    discover_folder(&root, default_edition)
+    Ok(discover_folder(&root, default_edition))
 }
 
 /// One file, named by the user: analysed even if ignored, with its package's edition if any.
@@ -125,7 +125,7 @@ fn discover_file(
     Ok(discovery)
 }
 
-fn discover_folder(root: &Path, default_edition: Edition) -> Result<Discovery, DiscoverError> {
+fn discover_folder(root: &Path, default_edition: Edition) -> Discovery {
     let mut discovery = Discovery::default();
     let manifest = nearest_manifest(root);
     let project = match manifest.as_deref().map(|m| load_project(m, default_edition)) {
@@ -155,7 +155,7 @@ fn discover_folder(root: &Path, default_edition: Edition) -> Result<Discovery, D
                 package: None,
             })
             .collect();
-        return Ok(discovery);
+        return discovery;
     };
 
     discovery.warnings.append(&mut project.warnings);
@@ -192,7 +192,7 @@ fn discover_folder(root: &Path, default_edition: Edition) -> Result<Discovery, D
         ));
     }
     discovery.workspace_root = Some(project.workspace_root);
-    Ok(discovery)
+    discovery
 }
 
 fn nearest_manifest(start: &Path) -> Option<PathBuf> {
