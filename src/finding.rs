@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 /// A half-open byte range `start..end` in the file's text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Span {
     pub start: u32,
     pub end: u32,

@@ -9,3 +9,4 @@ pub mod finding;
 pub mod parse;
 pub mod vcs;
 pub mod write;
+pub mod analyse;

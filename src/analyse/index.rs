@@ -1,0 +1,305 @@
+//! What a crate declares that tells a lock from anything else: struct fields, type aliases,
+//! statics, and the return types of its fns and methods.
+//!
+//! Built from every parsed file of a crate before any body is analysed, so `self.inner.lock()`
+//! in `handlers.rs` knows `inner` is a `Mutex` declared in `state.rs`. Types are kept as
+//! written (`TypeExpr`, names resolved through the declaring file's imports) and turned into
+//! `Ty`s on demand, because an alias may be declared in a file read later.
+
+use std::collections::HashMap;
+
+use ra_ap_syntax::{AstNode, SyntaxNode, ast, ast::HasName};
+
+use super::imports::Imports;
+use super::lock_types;
+#[cfg(test)]
+use super::lock_types::LockClass;
+use super::types::{Ty, TypeExpr, is_element_collection, is_transparent_wrapper, last_segment, type_expr};
+
+#[derive(Clone, Debug, Default)]
+pub struct ItemIndex {
+    /// Struct name → field name (or tuple index) → type. Several structs may share a name.
+    structs: HashMap<String, Vec<HashMap<String, TypeExpr>>>,
+    aliases: HashMap<String, TypeExpr>,
+    statics: HashMap<String, TypeExpr>,
+    free_fns: HashMap<String, Vec<TypeExpr>>,
+    /// Method name → (the impl's self type name, return type).
+    methods: HashMap<String, Vec<(Option<String>, TypeExpr)>>,
+}
+
+/// How deep alias and struct resolution may recurse (cycles, pathological nesting).
+const MAX_DEPTH: usize = 8;
+
+impl ItemIndex {
+    pub fn add_file(&mut self, root: &SyntaxNode, imports: &Imports) {
+        for node in root.descendants() {
+            if let Some(strukt) = ast::Struct::cast(node.clone()) {
+                self.add_struct(&strukt, imports);
+            } else if let Some(alias) = ast::TypeAlias::cast(node.clone()) {
+                if let (Some(name), Some(ty)) = (alias.name(), alias.ty()) {
+                    self.aliases.insert(name.text().to_string(), type_expr(&ty, imports));
+                }
+            } else if let Some(statik) = ast::Static::cast(node.clone()) {
+                if let (Some(name), Some(ty)) = (statik.name(), statik.ty()) {
+                    self.statics.insert(name.text().to_string(), type_expr(&ty, imports));
+                }
+            } else if let Some(konst) = ast::Const::cast(node.clone()) {
+                if let (Some(name), Some(ty)) = (konst.name(), konst.ty()) {
+                    self.statics.insert(name.text().to_string(), type_expr(&ty, imports));
+                }
+            } else if let Some(function) = ast::Fn::cast(node) {
+                self.add_fn(&function, imports);
+            }
+        }
+    }
+
+    fn add_struct(&mut self, strukt: &ast::Struct, imports: &Imports) {
+        let Some(name) = strukt.name() else { return };
+        let mut fields = HashMap::new();
+        match strukt.field_list() {
+            Some(ast::FieldList::RecordFieldList(list)) => {
+                for field in list.fields() {
+                    if let (Some(field_name), Some(ty)) = (field.name(), field.ty()) {
+                        fields.insert(field_name.text().to_string(), type_expr(&ty, imports));
+                    }
+                }
+            }
+            Some(ast::FieldList::TupleFieldList(list)) => {
+                for (position, field) in list.fields().enumerate() {
+                    if let Some(ty) = field.ty() {
+                        fields.insert(position.to_string(), type_expr(&ty, imports));
+                    }
+                }
+            }
+            None => {}
+        }
+        self.structs.entry(name.text().to_string()).or_default().push(fields);
+    }
+
+    fn add_fn(&mut self, function: &ast::Fn, imports: &Imports) {
+        let (Some(name), Some(ret)) = (function.name(), function.ret_type().and_then(|r| r.ty()))
+        else {
+            return;
+        };
+        let ret = type_expr(&ret, imports);
+        let name = name.text().to_string();
+        match enclosing_impl_self_type(function.syntax()) {
+            Some(self_type) => self.methods.entry(name).or_default().push((self_type, ret)),
+            None if is_in_trait(function.syntax()) => {
+                self.methods.entry(name).or_default().push((None, ret))
+            }
+            None => self.free_fns.entry(name).or_default().push(ret),
+        }
+    }
+
+    /// The type of `Struct.field`, when every struct of that name agrees.
+    pub fn field_ty(&self, struct_name: &str, field: &str) -> Ty {
+        let Some(defs) = self.structs.get(struct_name) else { return Ty::Unknown };
+        let mut found = defs.iter().filter_map(|fields| fields.get(field));
+        match (found.next(), found.next()) {
+            (Some(ty), None) => self.resolve(ty, Some(struct_name)),
+            _ => Ty::Unknown,
+        }
+    }
+
+    /// The type of a field accessed on a receiver of unknown type: known only when every
+    /// struct in the crate that has a field of that name gives it the same lock or guard type.
+    pub fn field_ty_any_struct(&self, field: &str) -> Ty {
+        let mut agreed: Option<Ty> = None;
+        for (struct_name, defs) in &self.structs {
+            for fields in defs {
+                let Some(ty) = fields.get(field) else { continue };
+                let ty = self.resolve(ty, Some(struct_name));
+                match &agreed {
+                    None => agreed = Some(ty),
+                    Some(previous) if *previous == ty => {}
+                    Some(_) => return Ty::Unknown,
+                }
+            }
+        }
+        agreed.unwrap_or(Ty::Unknown)
+    }
+
+    pub fn static_ty(&self, name: &str) -> Ty {
+        self.statics.get(name).map_or(Ty::Unknown, |ty| self.resolve(ty, None))
+    }
+
+    pub fn free_fn_ret(&self, name: &str) -> Ty {
+        self.agreeing(self.free_fns.get(name).into_iter().flatten().map(|ret| (None, ret)))
+    }
+
+    /// The return type of `receiver.method()`, given the receiver's type name when known.
+    pub fn method_ret(&self, self_type: Option<&str>, method: &str) -> Ty {
+        let Some(candidates) = self.methods.get(method) else { return Ty::Unknown };
+        if let Some(self_type) = self_type {
+            let own = candidates
+                .iter()
+                .filter(|(owner, _)| owner.as_deref() == Some(self_type))
+                .map(|(owner, ret)| (owner.as_deref(), ret));
+            let ty = self.agreeing(own);
+            if ty != Ty::Unknown {
+                return ty;
+            }
+        }
+        self.agreeing(candidates.iter().map(|(owner, ret)| (owner.as_deref(), ret)))
+    }
+
+    /// Whether the crate itself declares a method of this name (so a `lock()` on a receiver of
+    /// unknown type may be the crate's own, not a lock's).
+    pub fn declares_method(&self, method: &str) -> bool {
+        self.methods.contains_key(method) || self.free_fns.contains_key(method)
+    }
+
+    pub fn declares_struct(&self, name: &str) -> bool {
+        self.structs.contains_key(name)
+    }
+
+    fn agreeing<'a>(&self, candidates: impl Iterator<Item = (Option<&'a str>, &'a TypeExpr)>) -> Ty {
+        let mut agreed: Option<Ty> = None;
+        for (owner, ret) in candidates {
+            let ty = self.resolve(ret, owner);
+            match &agreed {
+                None => agreed = Some(ty),
+                Some(previous) if *previous == ty => {}
+                Some(_) => return Ty::Unknown,
+            }
+        }
+        agreed.unwrap_or(Ty::Unknown)
+    }
+
+    /// Turns a written type into what the analysis needs. `self_type` stands for `Self`.
+    pub fn resolve(&self, ty: &TypeExpr, self_type: Option<&str>) -> Ty {
+        self.resolve_at_depth(ty, self_type, 0)
+    }
+
+    fn resolve_at_depth(&self, ty: &TypeExpr, self_type: Option<&str>, depth: usize) -> Ty {
+        if depth > MAX_DEPTH {
+            return Ty::Unknown;
+        }
+        let recurse = |inner: &TypeExpr| self.resolve_at_depth(inner, self_type, depth + 1);
+        match ty {
+            TypeExpr::Ref(inner) => recurse(inner),
+            TypeExpr::Slice(inner) => elements_of(recurse(inner)),
+            TypeExpr::Tuple(items) => first_guard(items.iter().map(recurse)),
+            TypeExpr::Other => Ty::Unknown,
+            TypeExpr::Path { path, args } => {
+                let name = last_segment(path);
+                if name == "Self" {
+                    return self_type.map_or(Ty::Unknown, |own| Ty::Named(own.to_owned()));
+                }
+                let user_declared = !path.contains("::") || path.starts_with("crate::");
+                if user_declared && self.aliases.contains_key(name) {
+                    return recurse(&self.aliases[name]);
+                }
+                if user_declared && self.structs.contains_key(name) {
+                    return self.struct_as_ty(name, depth);
+                }
+                if let Some((class, family)) = lock_types::guard_type(name) {
+                    return Ty::Guard(class, family);
+                }
+                if let Some(family) = lock_types::family_for_path(path) {
+                    return Ty::Lock(family);
+                }
+                if is_transparent_wrapper(name) {
+                    return args.first().map_or(Ty::Unknown, recurse);
+                }
+                if is_element_collection(name) {
+                    return args.last().map_or(Ty::Unknown, |arg| elements_of(recurse(arg)));
+                }
+                // `Option<Guard>`, `LockResult<Guard>`, `Result<Guard, E>`, user generics…
+                first_guard(args.iter().map(recurse))
+            }
+        }
+    }
+
+    /// A user struct is a guard when one of its fields holds a guard.
+    fn struct_as_ty(&self, name: &str, depth: usize) -> Ty {
+        let holds_guard = self.structs[name].iter().flat_map(|fields| fields.values()).find_map(|field| {
+            match self.resolve_at_depth(field, Some(name), depth + 1) {
+                guard @ Ty::Guard(..) => Some(guard),
+                _ => None,
+            }
+        });
+        holds_guard.unwrap_or_else(|| Ty::Named(name.to_owned()))
+    }
+}
+
+fn elements_of(inner: Ty) -> Ty {
+    match inner {
+        // A `Vec<MutexGuard>` holds its guards as much as a single binding does.
+        guard @ Ty::Guard(..) => guard,
+        Ty::Unknown => Ty::Unknown,
+        other => Ty::Elements(Box::new(other)),
+    }
+}
+
+fn first_guard(tys: impl Iterator<Item = Ty>) -> Ty {
+    tys.into_iter().find(|ty| matches!(ty, Ty::Guard(..))).unwrap_or(Ty::Unknown)
+}
+
+/// The self type's name of the `impl` block around a node, if any.
+pub fn enclosing_impl_self_type(node: &SyntaxNode) -> Option<Option<String>> {
+    let imp = node.ancestors().find_map(ast::Impl::cast)?;
+    let name = match imp.self_ty()? {
+        ast::Type::PathType(path_type) => {
+            path_type.path()?.segment()?.name_ref().map(|name| name.text().to_string())
+        }
+        _ => None,
+    };
+    Some(name)
+}
+
+fn is_in_trait(node: &SyntaxNode) -> bool {
+    node.ancestors().any(|ancestor| ast::Trait::can_cast(ancestor.kind()))
+}
+
+/// Guard classes that count as `Ty::Guard` for a written return type: used by tests.
+#[cfg(test)]
+fn class_of(ty: &Ty) -> Option<LockClass> {
+    match ty {
+        Ty::Guard(class, _) => Some(*class),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ra_ap_syntax::{Edition, SourceFile};
+
+    fn index(text: &str) -> ItemIndex {
+        let tree = SourceFile::parse(text, Edition::Edition2021).tree();
+        let imports = Imports::collect(tree.syntax());
+        let mut index = ItemIndex::default();
+        index.add_file(tree.syntax(), &imports);
+        index
+    }
+
+    #[test]
+    fn fields_through_wrappers_and_aliases() {
+        let index = index(
+            "use std::sync::{Arc, Mutex};\ntype Shared = Arc<Mutex<Vec<u8>>>;\nstruct S { a: Shared, b: parking_lot::RwLock<u8>, c: std::cell::RefCell<u8>, d: Vec<u8> }",
+        );
+        assert_eq!(index.field_ty("S", "a"), Ty::Lock(lock_types::family_by_path("std::sync::Mutex").unwrap()));
+        assert_eq!(index.field_ty("S", "b"), Ty::Lock(lock_types::family_by_path("parking_lot::RwLock").unwrap()));
+        assert_eq!(index.field_ty("S", "c"), Ty::Lock(lock_types::family_by_path("std::cell::RefCell").unwrap()));
+        assert_eq!(index.field_ty("S", "d"), Ty::Unknown);
+    }
+
+    #[test]
+    fn guard_returning_methods_and_guard_holding_structs() {
+        let index = index(
+            "use std::sync::MutexGuard;\nstruct Held<'a> { g: MutexGuard<'a, u8> }\nstruct S;\nimpl S { fn state(&self) -> MutexGuard<'_, u8> { todo!() } fn held(&self) -> Option<Held<'_>> { todo!() } fn lock(&self) -> usize { 0 } }",
+        );
+        assert_eq!(class_of(&index.method_ret(Some("S"), "state")), Some(LockClass::Blocking));
+        assert_eq!(class_of(&index.method_ret(None, "held")), Some(LockClass::Blocking));
+        assert_eq!(index.method_ret(Some("S"), "lock"), Ty::Unknown);
+        assert!(index.declares_method("lock"));
+    }
+
+    #[test]
+    fn user_struct_named_like_a_lock_is_not_a_lock() {
+        let index = index("struct Mutex; struct S { m: Mutex }");
+        assert_eq!(index.field_ty("S", "m"), Ty::Named("Mutex".into()));
+    }
+}

@@ -1,0 +1,1357 @@
+//! The liveness walk: which guards are alive at each `.await`.
+//!
+//! Each fn body, closure and async block is walked once in evaluation order, keeping
+//! - the *scopes* (structure): blocks, whose named guards die at their `}`, and temporary
+//!   scopes (statements, conditions, arm bodies…), whose temporaries die at their end, placed
+//!   according to `drop_scopes.rs`;
+//! - the *flow* (state): which guards are alive, always or only on some paths. Branches fork
+//!   the flow and merge it; `return`/`break`/`continue` end a path; loops are walked twice so a
+//!   guard alive at the back edge meets the awaits of the next iteration.
+//!
+//! An expression's guard value that its parent has not placed yet is *pending*: `m.lock()` is
+//! pending until `.unwrap()` passes it on and `let g =` binds it, or `.push(…)` makes it a
+//! temporary of the statement, or `drop(…)` consumes it.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use ra_ap_syntax::{
+    AstNode, Edition, SyntaxNode, TextRange,
+    ast::{self, HasArgList, HasLoopBody, HasName},
+};
+
+use super::classify::{Acquisition, Classifier, Locals};
+use super::drop_scopes;
+use super::index::enclosing_impl_self_type;
+use super::lock_types::{self, LockClass};
+use super::macros::{self, MacroBody};
+use super::types::{Ty, type_expr};
+use crate::finding::{HeldBecause, Span};
+
+pub type GuardId = usize;
+
+/// Everything learnt about one guard over the walk of its context.
+#[derive(Clone, Debug)]
+pub struct GuardRecord {
+    pub acquisition: Acquisition,
+    pub acquire: Span,
+    pub binding: Option<String>,
+    pub held_because: Option<HeldBecause>,
+    pub context: Span,
+    pub awaits: Vec<Span>,
+    /// Alive at some await on some paths only.
+    pub sometimes: bool,
+    /// Alive at an await that comes before its acquisition in the source: a loop went round.
+    pub loop_carried: bool,
+    /// Awaits met after `drop(g)` of a borrowed guard (still live for `Send`).
+    pub zombie_awaits: Vec<Span>,
+    pub dropped_at: Option<Span>,
+    pub released_at: Option<Span>,
+    pub borrowed: bool,
+    pub used_after_await: bool,
+    /// Created inside a macro call's re-parsed arguments: report, never edit.
+    pub in_macro: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Flow {
+    /// Alive guards; `true` when alive on every path reaching here.
+    live: BTreeMap<GuardId, bool>,
+    zombies: BTreeSet<GuardId>,
+    unreachable: bool,
+}
+
+impl Flow {
+    fn merge(self, other: Flow) -> Flow {
+        if self.unreachable {
+            return other;
+        }
+        if other.unreachable {
+            return self;
+        }
+        let mut live = BTreeMap::new();
+        for (&id, &always) in &self.live {
+            let both = other.live.get(&id).copied();
+            live.insert(id, always && both == Some(true));
+        }
+        for &id in other.live.keys() {
+            live.entry(id).or_insert(false);
+        }
+        let zombies = self.zombies.union(&other.zombies).copied().collect();
+        Flow { live, zombies, unreachable: false }
+    }
+
+    fn release(&mut self, id: GuardId) {
+        self.live.remove(&id);
+        self.zombies.remove(&id);
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ScopeKind {
+    Block,
+    Temporary,
+}
+
+#[derive(Clone, Debug)]
+struct Local {
+    name: String,
+    ty: Ty,
+    guard: Option<GuardId>,
+}
+
+#[derive(Clone, Debug)]
+struct Scope {
+    kind: ScopeKind,
+    locals: Vec<Local>,
+    guards: Vec<GuardId>,
+    end: Span,
+}
+
+struct LoopFrame {
+    label: Option<String>,
+    /// A labelled block: only `break 'label` leaves it.
+    is_block: bool,
+    scope_depth: usize,
+    breaks: Vec<Flow>,
+    continues: Vec<Flow>,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Pending {
+    /// A guard value not yet placed anywhere.
+    Temp(GuardId),
+    /// A named guard's binding used as a value: its use decides borrow or move.
+    Named(GuardId),
+}
+
+/// The per-context part of the walker, saved and restored around nested async blocks.
+#[derive(Default)]
+struct ContextState {
+    flow: Flow,
+    scopes: Vec<Scope>,
+    loops: Vec<LoopFrame>,
+    context: Span,
+    self_type: Option<String>,
+    scrutinee_reason: Option<HeldBecause>,
+}
+
+pub struct Walker<'a> {
+    classifier: Classifier<'a>,
+    edition: Edition,
+    root: SyntaxNode,
+    pub guards: Vec<GuardRecord>,
+    guard_by_site: HashMap<(Span, Span), GuardId>,
+    state: ContextState,
+}
+
+impl Locals for ContextState {
+    fn local_ty(&self, name: &str) -> Option<Ty> {
+        self.scopes.iter().rev().flat_map(|scope| scope.locals.iter().rev()).find(|local| local.name == name).map(|local| {
+            match (&local.ty, local.guard) {
+                (Ty::Unknown, Some(_)) => Ty::Guard(LockClass::Blocking, "std::sync::Mutex"),
+                (ty, _) => ty.clone(),
+            }
+        })
+    }
+    fn self_type(&self) -> Option<&str> {
+        self.self_type.as_deref()
+    }
+}
+
+fn span_of(node: &impl AstNode) -> Span {
+    node.syntax().text_range().into()
+}
+
+fn end_span(range: TextRange) -> Span {
+    let end: u32 = range.end().into();
+    Span::new(end.saturating_sub(1), end)
+}
+
+impl<'a> Walker<'a> {
+    pub fn new(classifier: Classifier<'a>, edition: Edition, root: SyntaxNode) -> Walker<'a> {
+        Walker {
+            classifier,
+            edition,
+            root,
+            guards: Vec::new(),
+            guard_by_site: HashMap::new(),
+            state: ContextState::default(),
+        }
+    }
+
+    /// Walks one fn: its body is a context; async blocks inside become contexts of their own.
+    pub fn walk_fn(&mut self, function: &ast::Fn) {
+        let Some(body) = function.body() else { return };
+        let is_async = function.async_token().is_some();
+        let self_type = enclosing_impl_self_type(function.syntax()).flatten();
+        let mut params = Scope { kind: ScopeKind::Block, locals: Vec::new(), guards: Vec::new(), end: end_span(body.syntax().text_range()) };
+        self.state = ContextState { context: span_of(function), self_type, ..ContextState::default() };
+        let mut param_guards = Vec::new();
+        if let Some(list) = function.param_list() {
+            for param in list.params() {
+                let (Some(pat), Some(ty)) = (param.pat(), param.ty()) else { continue };
+                let written = type_expr(&ty, self.classifier.imports);
+                let ty = self.classifier.index.resolve(&written, self.state.self_type.as_deref());
+                let names = bound_names(&pat);
+                let guard = match (&ty, is_async, names.first()) {
+                    (Ty::Guard(class, lock), true, Some(name)) => {
+                        let acquisition = Acquisition { lock, class: *class, method: "parameter".into() };
+                        let id = self.new_guard(acquisition, span_of(&param), false);
+                        self.guards[id].binding = Some(name.clone());
+                        self.guards[id].held_because = Some(HeldBecause::AsyncFnParameter);
+                        param_guards.push(id);
+                        Some(id)
+                    }
+                    _ => None,
+                };
+                for name in names {
+                    params.locals.push(Local { name, ty: ty.clone(), guard });
+                }
+            }
+        }
+        params.guards.extend(param_guards.iter().copied());
+        for id in param_guards {
+            self.state.flow.live.insert(id, true);
+        }
+        self.state.scopes.push(params);
+        self.walk_body_block(&body);
+        self.pop_scope();
+    }
+
+    // ----- guards -----
+
+    fn new_guard(&mut self, acquisition: Acquisition, acquire: Span, in_macro: bool) -> GuardId {
+        let key = (self.state.context, acquire);
+        if let Some(&id) = self.guard_by_site.get(&key) {
+            self.state.flow.live.insert(id, true);
+            return id;
+        }
+        let id = self.guards.len();
+        self.guards.push(GuardRecord {
+            acquisition,
+            acquire,
+            binding: None,
+            held_because: None,
+            context: self.state.context,
+            awaits: Vec::new(),
+            sometimes: false,
+            loop_carried: false,
+            zombie_awaits: Vec::new(),
+            dropped_at: None,
+            released_at: None,
+            borrowed: false,
+            used_after_await: false,
+            in_macro,
+        });
+        self.guard_by_site.insert(key, id);
+        self.state.flow.live.insert(id, true);
+        id
+    }
+
+    fn in_macro(&self, node: &SyntaxNode) -> bool {
+        node.ancestors().last().as_ref() != Some(&self.root)
+    }
+
+    fn record_await(&mut self, span: Span) {
+        if self.state.flow.unreachable {
+            return;
+        }
+        for (&id, &always) in &self.state.flow.live {
+            let guard = &mut self.guards[id];
+            if !guard.awaits.contains(&span) {
+                guard.awaits.push(span);
+            }
+            guard.sometimes |= !always;
+            guard.loop_carried |= guard.acquire.start > span.start;
+        }
+        for &id in &self.state.flow.zombies {
+            let guard = &mut self.guards[id];
+            if !guard.zombie_awaits.contains(&span) {
+                guard.zombie_awaits.push(span);
+            }
+        }
+    }
+
+    /// A pending value that its parent only reads: a temporary of the current temporary scope,
+    /// or a borrow of a named guard.
+    fn settle(&mut self, pending: Vec<Pending>) {
+        for item in pending {
+            match item {
+                Pending::Temp(id) => self.place_temporary(id),
+                Pending::Named(id) => self.guards[id].borrowed = true,
+            }
+        }
+    }
+
+    fn place_temporary(&mut self, id: GuardId) {
+        let Some(target) = self.state.scopes.iter().rposition(|scope| scope.kind == ScopeKind::Temporary) else {
+            return;
+        };
+        let innermost_block = self.state.scopes.iter().rposition(|scope| scope.kind == ScopeKind::Block);
+        let reason = self.state.scrutinee_reason.unwrap_or(match innermost_block {
+            Some(block) if block > target => HeldBecause::TailExpressionTemporary,
+            _ => HeldBecause::StatementTemporary,
+        });
+        self.guards[id].held_because.get_or_insert(reason);
+        self.state.scopes[target].guards.push(id);
+    }
+
+    fn place_extended(&mut self, id: GuardId) {
+        let Some(target) = self.state.scopes.iter().rposition(|scope| scope.kind == ScopeKind::Block) else {
+            return;
+        };
+        self.guards[id].held_because.get_or_insert(HeldBecause::LifetimeExtendedTemporary);
+        self.state.scopes[target].guards.push(id);
+    }
+
+    /// A value moved somewhere we do not follow (into a callee, a field, returned).
+    fn consume(&mut self, pending: Vec<Pending>, at: Span, explicit_drop: bool) {
+        for item in pending {
+            match item {
+                Pending::Temp(id) => self.state.flow.release(id),
+                Pending::Named(id) => {
+                    self.unbind(id);
+                    self.state.flow.live.remove(&id);
+                    let guard = &mut self.guards[id];
+                    guard.released_at.get_or_insert(at);
+                    if explicit_drop {
+                        guard.dropped_at = Some(at);
+                    }
+                    if guard.borrowed && !self.state.flow.unreachable {
+                        self.state.flow.zombies.insert(id);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A named guard moved into a new value (`Some(g)`, `let h = g`): it travels as pending.
+    fn moved_on(&mut self, pending: Vec<Pending>) -> Vec<Pending> {
+        pending
+            .into_iter()
+            .map(|item| match item {
+                Pending::Named(id) => {
+                    self.unbind(id);
+                    Pending::Temp(id)
+                }
+                temp => temp,
+            })
+            .collect()
+    }
+
+    fn unbind(&mut self, id: GuardId) {
+        for scope in &mut self.state.scopes {
+            for local in &mut scope.locals {
+                if local.guard == Some(id) {
+                    local.guard = None;
+                }
+            }
+        }
+    }
+
+    /// Binds pending guards to a local of the innermost block scope.
+    fn bind(&mut self, pending: Vec<Pending>, names: &[String], ty: Ty) {
+        let pending = self.moved_on(pending);
+        let first_guard = pending.iter().find_map(|item| match item {
+            Pending::Temp(id) => Some(*id),
+            Pending::Named(_) => None,
+        });
+        let block = self.state.scopes.iter().rposition(|scope| scope.kind == ScopeKind::Block).unwrap_or(0);
+        for item in &pending {
+            let (Pending::Temp(id) | Pending::Named(id)) = *item;
+            let guard = &mut self.guards[id];
+            guard.binding = Some(names.join(", "));
+            guard.held_because = Some(HeldBecause::NamedBinding);
+            if let Some(scope) = self.state.scopes.get_mut(block) {
+                scope.guards.push(id);
+            }
+        }
+        if let Some(scope) = self.state.scopes.get_mut(block) {
+            for name in names {
+                scope.locals.push(Local { name: name.clone(), ty: ty.clone(), guard: first_guard });
+            }
+        }
+    }
+
+    fn push_scope(&mut self, kind: ScopeKind, end: Span) {
+        self.state.scopes.push(Scope { kind, locals: Vec::new(), guards: Vec::new(), end });
+    }
+
+    fn pop_scope(&mut self) {
+        let Some(scope) = self.state.scopes.pop() else { return };
+        for id in scope.guards {
+            let was_alive = self.state.flow.live.contains_key(&id) || self.state.flow.zombies.contains(&id);
+            self.state.flow.release(id);
+            if was_alive && !self.state.flow.unreachable {
+                let guard = &mut self.guards[id];
+                if guard.released_at.is_none_or(|at| at.start < guard.acquire.start) {
+                    guard.released_at = Some(scope.end);
+                }
+            }
+        }
+    }
+
+    /// Guards of scopes deeper than `depth` die when control leaves them (break, continue).
+    fn leave_scopes_from(&self, depth: usize, mut flow: Flow) -> Flow {
+        for scope in &self.state.scopes[depth.min(self.state.scopes.len())..] {
+            for &id in &scope.guards {
+                flow.release(id);
+            }
+        }
+        flow
+    }
+
+    fn with_scrutinee_reason<T>(&mut self, reason: HeldBecause, f: impl FnOnce(&mut Self) -> T) -> T {
+        let saved = self.state.scrutinee_reason.replace(reason);
+        let result = f(self);
+        self.state.scrutinee_reason = saved;
+        result
+    }
+
+    fn without_scrutinee_reason<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+        let saved = self.state.scrutinee_reason.take();
+        let result = f(self);
+        self.state.scrutinee_reason = saved;
+        result
+    }
+
+    fn local_guard(&self, name: &str) -> Option<GuardId> {
+        self.state
+            .scopes
+            .iter()
+            .rev()
+            .flat_map(|scope| scope.locals.iter().rev())
+            .find(|local| local.name == name)
+            .and_then(|local| local.guard)
+    }
+
+    // ----- blocks and statements -----
+
+    /// A block that is the body of a fn, `if`, loop or arm: its tail is a temporary scope.
+    fn walk_body_block(&mut self, block: &ast::BlockExpr) -> Vec<Pending> {
+        self.push_scope(ScopeKind::Temporary, end_span(block.syntax().text_range()));
+        let pending = self.walk_block(block, true);
+        self.pop_scope();
+        pending
+    }
+
+    fn walk_block(&mut self, block: &ast::BlockExpr, is_body: bool) -> Vec<Pending> {
+        if block.async_token().is_some() {
+            self.walk_nested_context(block.syntax(), block.move_token().is_some(), None);
+            return Vec::new();
+        }
+        let label = block.label().and_then(|label| label.lifetime()).map(|lifetime| lifetime.text().to_string());
+        if label.is_some() {
+            self.state.loops.push(LoopFrame { label, is_block: true, scope_depth: self.state.scopes.len(), breaks: Vec::new(), continues: Vec::new() });
+        }
+        self.without_scrutinee_reason(|walker| walker.push_scope(ScopeKind::Block, end_span(block.syntax().text_range())));
+        let mut pending = Vec::new();
+        if let Some(list) = block.stmt_list() {
+            for stmt in list.statements() {
+                self.without_scrutinee_reason(|walker| walker.walk_stmt(&stmt));
+            }
+            if let Some(tail) = list.tail_expr() {
+                let own_scope = is_body || drop_scopes::tail_expression_is_own_scope(self.edition);
+                if own_scope {
+                    self.push_scope(ScopeKind::Temporary, span_of(&tail));
+                }
+                pending = self.eval(&tail);
+                pending = self.moved_on(pending);
+                if own_scope {
+                    self.pop_scope();
+                }
+            }
+        }
+        self.pop_scope();
+        if block.label().is_some() {
+            if let Some(frame) = self.state.loops.pop() {
+                let flow = std::mem::take(&mut self.state.flow);
+                self.state.flow = frame.breaks.into_iter().fold(flow, Flow::merge);
+            }
+        }
+        pending
+    }
+
+    fn walk_stmt(&mut self, stmt: &ast::Stmt) {
+        match stmt {
+            ast::Stmt::LetStmt(let_stmt) => self.walk_let(let_stmt),
+            ast::Stmt::ExprStmt(expr_stmt) => {
+                let Some(expr) = expr_stmt.expr() else { return };
+                self.push_scope(ScopeKind::Temporary, end_span(expr_stmt.syntax().text_range()));
+                let pending = self.eval(&expr);
+                self.settle(pending);
+                self.pop_scope();
+            }
+            ast::Stmt::Item(ast::Item::MacroCall(call)) => {
+                self.push_scope(ScopeKind::Temporary, end_span(call.syntax().text_range()));
+                let pending = self.eval_macro(call);
+                self.settle(pending);
+                self.pop_scope();
+            }
+            ast::Stmt::Item(_) => {}
+        }
+    }
+
+    fn walk_let(&mut self, let_stmt: &ast::LetStmt) {
+        let names = let_stmt.pat().map(|pat| bound_names(&pat)).unwrap_or_default();
+        let declared = let_stmt.ty().map(|ty| {
+            let written = type_expr(&ty, self.classifier.imports);
+            self.classifier.index.resolve(&written, self.state.self_type.as_deref())
+        });
+        let Some(init) = let_stmt.initializer() else {
+            let ty = declared.unwrap_or(Ty::Unknown);
+            self.bind(Vec::new(), &names, ty);
+            return;
+        };
+        let ty = declared.unwrap_or_else(|| self.classifier.type_of(&init, &self.state));
+        self.push_scope(ScopeKind::Temporary, end_span(let_stmt.syntax().text_range()));
+        let pending = self.eval_extending(&init);
+        if let Some(else_block) = let_stmt.let_else().and_then(|let_else| let_else.block_expr()) {
+            // Temporaries drop before the `else` block; a guard the pattern fails to bind too.
+            let mut failed = self.state.flow.clone();
+            if let Some(scope) = self.state.scopes.last() {
+                for &id in &scope.guards {
+                    failed.release(id);
+                }
+            }
+            for item in &pending {
+                let (Pending::Temp(id) | Pending::Named(id)) = *item;
+                failed.release(id);
+            }
+            let matched = std::mem::replace(&mut self.state.flow, failed);
+            self.walk_body_block(&else_block);
+            let after_else = std::mem::replace(&mut self.state.flow, matched);
+            self.state.flow = std::mem::take(&mut self.state.flow).merge(after_else);
+        }
+        if names.is_empty() {
+            // `let _ = m.lock();` drops the value at once.
+            self.consume(pending, span_of(let_stmt), false);
+        } else {
+            self.bind(pending, &names, ty);
+        }
+        self.pop_scope();
+    }
+
+    /// A `let` initializer: `&temp`, `(…, &temp)`, `S { f: &temp }` extend their temporaries
+    /// to the enclosing block.
+    fn eval_extending(&mut self, expr: &ast::Expr) -> Vec<Pending> {
+        match expr {
+            ast::Expr::RefExpr(reference) => {
+                if let Some(operand) = reference.expr() {
+                    self.eval_extended_place(&operand);
+                }
+                Vec::new()
+            }
+            ast::Expr::ParenExpr(paren) => paren.expr().map(|inner| self.eval_extending(&inner)).unwrap_or_default(),
+            ast::Expr::CastExpr(cast) => {
+                if let Some(inner) = cast.expr() {
+                    let pending = self.eval_extending(&inner);
+                    self.settle(pending);
+                }
+                Vec::new()
+            }
+            ast::Expr::TupleExpr(tuple) => {
+                let mut pending = Vec::new();
+                for field in tuple.fields() {
+                    pending.extend(self.eval_extending(&field));
+                }
+                self.moved_on(pending)
+            }
+            _ => self.eval(expr),
+        }
+    }
+
+    fn eval_extended_place(&mut self, expr: &ast::Expr) {
+        let base = match expr {
+            ast::Expr::PrefixExpr(prefix) if prefix.op_kind() == Some(ast::UnaryOp::Deref) => prefix.expr(),
+            ast::Expr::FieldExpr(field) => field.expr(),
+            ast::Expr::ParenExpr(paren) => paren.expr(),
+            ast::Expr::IndexExpr(index) => {
+                if let Some(base) = index.base() {
+                    self.eval_extended_place(&base);
+                }
+                if let Some(at) = index.index() {
+                    let pending = self.eval(&at);
+                    self.settle(pending);
+                }
+                return;
+            }
+            _ => {
+                let pending = self.eval(expr);
+                for item in pending {
+                    match item {
+                        Pending::Temp(id) => self.place_extended(id),
+                        Pending::Named(id) => self.guards[id].borrowed = true,
+                    }
+                }
+                return;
+            }
+        };
+        if let Some(base) = base {
+            self.eval_extended_place(&base);
+        }
+    }
+
+    // ----- expressions -----
+
+    fn eval(&mut self, expr: &ast::Expr) -> Vec<Pending> {
+        match expr {
+            ast::Expr::PathExpr(path_expr) => self.eval_path(path_expr),
+            ast::Expr::MethodCallExpr(call) => self.eval_method_call(call),
+            ast::Expr::CallExpr(call) => self.eval_call(call),
+            ast::Expr::AwaitExpr(await_expr) => self.eval_await(await_expr),
+            ast::Expr::ParenExpr(paren) => paren.expr().map(|inner| self.eval(&inner)).unwrap_or_default(),
+            ast::Expr::TryExpr(try_expr) => try_expr.expr().map(|inner| self.eval(&inner)).unwrap_or_default(),
+            ast::Expr::RefExpr(reference) => {
+                self.eval_settled(reference.expr());
+                Vec::new()
+            }
+            ast::Expr::PrefixExpr(prefix) => {
+                self.eval_settled(prefix.expr());
+                Vec::new()
+            }
+            ast::Expr::FieldExpr(field) => {
+                self.eval_settled(field.expr());
+                Vec::new()
+            }
+            ast::Expr::IndexExpr(index) => {
+                self.eval_settled(index.base());
+                self.eval_settled(index.index());
+                Vec::new()
+            }
+            ast::Expr::CastExpr(cast) => {
+                self.eval_settled(cast.expr());
+                Vec::new()
+            }
+            ast::Expr::RangeExpr(range) => {
+                use ast::RangeItem;
+                self.eval_settled(range.start());
+                self.eval_settled(range.end());
+                Vec::new()
+            }
+            ast::Expr::BinExpr(bin) => self.eval_binary(bin),
+            ast::Expr::TupleExpr(tuple) => {
+                let mut pending = Vec::new();
+                for field in tuple.fields() {
+                    pending.extend(self.eval(&field));
+                }
+                self.moved_on(pending)
+            }
+            ast::Expr::ArrayExpr(array) => {
+                let mut pending = Vec::new();
+                for item in array.exprs() {
+                    pending.extend(self.eval(&item));
+                }
+                self.moved_on(pending)
+            }
+            ast::Expr::RecordExpr(record) => {
+                let mut pending = Vec::new();
+                if let Some(list) = record.record_expr_field_list() {
+                    for field in list.fields() {
+                        if let Some(value) = field.expr() {
+                            pending.extend(self.eval(&value));
+                        } else if let Some(name) = field.name_ref() {
+                            // Shorthand `S { g }` moves the local `g`.
+                            if let Some(id) = self.local_guard(&name.text()) {
+                                pending.push(Pending::Named(id));
+                            }
+                        }
+                    }
+                    self.eval_settled(list.spread());
+                }
+                self.moved_on(pending)
+            }
+            ast::Expr::ReturnExpr(ret) => {
+                let pending = ret.expr().map(|value| self.eval(&value)).unwrap_or_default();
+                self.consume(pending, span_of(ret), false);
+                self.state.flow.unreachable = true;
+                Vec::new()
+            }
+            ast::Expr::BecomeExpr(become_expr) => {
+                self.eval_settled(become_expr.expr());
+                self.state.flow.unreachable = true;
+                Vec::new()
+            }
+            ast::Expr::BreakExpr(brk) => {
+                let pending = brk.expr().map(|value| self.eval(&value)).unwrap_or_default();
+                self.consume(pending, span_of(brk), false);
+                let label = brk.lifetime().map(|lifetime| lifetime.text().to_string());
+                self.jump(label, true);
+                Vec::new()
+            }
+            ast::Expr::ContinueExpr(cont) => {
+                let label = cont.lifetime().map(|lifetime| lifetime.text().to_string());
+                self.jump(label, false);
+                Vec::new()
+            }
+            ast::Expr::YieldExpr(yield_expr) => {
+                self.eval_settled(yield_expr.expr());
+                Vec::new()
+            }
+            ast::Expr::YeetExpr(yeet) => {
+                self.eval_settled(yeet.expr());
+                self.state.flow.unreachable = true;
+                Vec::new()
+            }
+            ast::Expr::LetExpr(let_expr) => {
+                self.eval_settled(let_expr.expr());
+                Vec::new()
+            }
+            ast::Expr::BlockExpr(block) => self.walk_block(block, false),
+            ast::Expr::IfExpr(if_expr) => self.eval_if(if_expr),
+            ast::Expr::MatchExpr(match_expr) => self.eval_match(match_expr),
+            ast::Expr::LoopExpr(loop_expr) => {
+                self.walk_loop(LoopShape::Loop, loop_expr.label(), loop_expr.loop_body());
+                Vec::new()
+            }
+            ast::Expr::WhileExpr(while_expr) => {
+                self.walk_loop(LoopShape::While(while_expr.condition()), while_expr.label(), while_expr.loop_body());
+                Vec::new()
+            }
+            ast::Expr::ForExpr(for_expr) => {
+                self.walk_for(for_expr);
+                Vec::new()
+            }
+            ast::Expr::ClosureExpr(closure) => {
+                self.walk_closure(closure);
+                Vec::new()
+            }
+            ast::Expr::MacroExpr(macro_expr) => match macro_expr.macro_call() {
+                Some(call) => self.eval_macro(&call),
+                None => Vec::new(),
+            },
+            ast::Expr::AsmExpr(_)
+            | ast::Expr::FormatArgsExpr(_)
+            | ast::Expr::IncludeBytesExpr(_)
+            | ast::Expr::Literal(_)
+            | ast::Expr::OffsetOfExpr(_)
+            | ast::Expr::UnderscoreExpr(_) => Vec::new(),
+        }
+    }
+
+    fn eval_settled(&mut self, expr: Option<ast::Expr>) {
+        if let Some(expr) = expr {
+            let pending = self.eval(&expr);
+            self.settle(pending);
+        }
+    }
+
+    fn eval_path(&mut self, path_expr: &ast::PathExpr) -> Vec<Pending> {
+        let Some(path) = path_expr.path() else { return Vec::new() };
+        if path.qualifier().is_some() {
+            return Vec::new();
+        }
+        let Some(name) = path.segment().and_then(|segment| segment.name_ref()) else { return Vec::new() };
+        let Some(id) = self.local_guard(&name.text()) else { return Vec::new() };
+        let alive = self.state.flow.live.contains_key(&id) || self.state.flow.zombies.contains(&id);
+        if !alive {
+            return Vec::new();
+        }
+        let guard = &mut self.guards[id];
+        if !guard.awaits.is_empty() {
+            guard.used_after_await = true;
+        }
+        vec![Pending::Named(id)]
+    }
+
+    fn eval_method_call(&mut self, call: &ast::MethodCallExpr) -> Vec<Pending> {
+        let receiver_pending = call.receiver().map(|receiver| self.eval(&receiver)).unwrap_or_default();
+        let method = call.name_ref().map(|name| name.text().to_string()).unwrap_or_default();
+        let args: Vec<ast::Expr> = call.arg_list().map(|list| list.args().collect()).unwrap_or_default();
+        if !receiver_pending.is_empty() && lock_types::passes_guard_through(&method) {
+            for arg in &args {
+                let pending = self.eval(arg);
+                self.settle(pending);
+            }
+            return self.moved_on(receiver_pending);
+        }
+        self.settle(receiver_pending);
+        let receiver_local = match call.receiver() {
+            Some(ast::Expr::PathExpr(path)) if path.path().is_some_and(|p| p.qualifier().is_none()) => {
+                path.path().and_then(|p| p.segment()).and_then(|s| s.name_ref()).map(|n| n.text().to_string())
+            }
+            _ => None,
+        };
+        for arg in &args {
+            let pending = self.eval(arg);
+            if pending.is_empty() {
+                continue;
+            }
+            // `guards.push(m.lock().unwrap())`: the local collection now holds the guard.
+            match &receiver_local {
+                Some(local) if matches!(method.as_str(), "push" | "push_back" | "push_front" | "insert" | "replace" | "get_or_insert" | "extend") => {
+                    self.bind_into_existing_local(pending, local);
+                }
+                _ => self.consume(pending, span_of(call), false),
+            }
+        }
+        if let Some(acquisition) = self.classifier.acquisition_of_method(call, &self.state, false) {
+            let in_macro = self.in_macro(call.syntax());
+            return vec![Pending::Temp(self.new_guard(acquisition, span_of(call), in_macro))];
+        }
+        if lock_types::passes_guard_through(&method) {
+            return Vec::new();
+        }
+        let self_type = match call.receiver().map(|receiver| self.classifier.type_of(&receiver, &self.state)) {
+            Some(Ty::Named(owner)) => Some(owner),
+            _ => None,
+        };
+        if let Ty::Guard(class, lock) = self.classifier.index.method_ret(self_type.as_deref(), &method) {
+            let acquisition = Acquisition { lock, class, method };
+            let in_macro = self.in_macro(call.syntax());
+            return vec![Pending::Temp(self.new_guard(acquisition, span_of(call), in_macro))];
+        }
+        Vec::new()
+    }
+
+    fn bind_into_existing_local(&mut self, pending: Vec<Pending>, local_name: &str) {
+        let pending = self.moved_on(pending);
+        let Some(scope_index) = self
+            .state
+            .scopes
+            .iter()
+            .rposition(|scope| scope.locals.iter().any(|local| local.name == local_name))
+        else {
+            return self.settle(pending);
+        };
+        for item in pending {
+            let (Pending::Temp(id) | Pending::Named(id)) = item;
+            self.guards[id].binding = Some(local_name.to_owned());
+            self.guards[id].held_because = Some(HeldBecause::NamedBinding);
+            let scope = &mut self.state.scopes[scope_index];
+            scope.guards.push(id);
+            if let Some(local) = scope.locals.iter_mut().rev().find(|local| local.name == local_name) {
+                local.guard.get_or_insert(id);
+            }
+        }
+    }
+
+    fn eval_call(&mut self, call: &ast::CallExpr) -> Vec<Pending> {
+        let callee = call.expr();
+        let callee_path = match &callee {
+            Some(ast::Expr::PathExpr(path_expr)) => path_expr.path().map(|path| path.syntax().text().to_string()),
+            _ => {
+                self.eval_settled(callee.clone());
+                None
+            }
+        };
+        let mut pending = Vec::new();
+        for arg in call.arg_list().into_iter().flat_map(|list| list.args()) {
+            pending.extend(self.eval(&arg));
+        }
+        let callee_path = callee_path.unwrap_or_default();
+        let segments: Vec<&str> = callee_path.split("::").map(str::trim).collect();
+        let function = segments.last().copied().unwrap_or_default();
+        let owner = segments.len().checked_sub(2).map(|at| segments[at]);
+        if matches!(segments.as_slice(), ["drop"] | ["mem", "drop"] | ["std" | "core", "mem", "drop"]) {
+            self.consume(pending, span_of(call), true);
+            return Vec::new();
+        }
+        let wraps_value = function.starts_with(|c: char| c.is_uppercase())
+            || matches!(owner, Some("Box" | "Rc" | "Arc" | "Some" | "Ok" | "Mutex" | "RefCell" | "Cell"))
+            || owner.is_some_and(|owner| lock_types::guard_type(owner).is_some());
+        if wraps_value && !pending.is_empty() {
+            return self.moved_on(pending);
+        }
+        self.consume(pending, span_of(call), false);
+        if let Ty::Guard(class, lock) = self.classifier.type_of(&ast::Expr::CallExpr(call.clone()), &self.state) {
+            let acquisition = Acquisition { lock, class, method: function.to_owned() };
+            let in_macro = self.in_macro(call.syntax());
+            return vec![Pending::Temp(self.new_guard(acquisition, span_of(call), in_macro))];
+        }
+        Vec::new()
+    }
+
+    fn eval_await(&mut self, await_expr: &ast::AwaitExpr) -> Vec<Pending> {
+        let operand = await_expr.expr();
+        let pending = operand.as_ref().map(|operand| self.eval(operand)).unwrap_or_default();
+        self.settle(pending);
+        self.record_await(span_of(await_expr));
+        if let Some(ast::Expr::MethodCallExpr(call)) = &operand {
+            if let Some(acquisition) = self.classifier.acquisition_of_method(call, &self.state, true) {
+                if acquisition.class == LockClass::Async {
+                    let in_macro = self.in_macro(await_expr.syntax());
+                    return vec![Pending::Temp(self.new_guard(acquisition, span_of(await_expr), in_macro))];
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    fn eval_binary(&mut self, bin: &ast::BinExpr) -> Vec<Pending> {
+        match bin.op_kind() {
+            Some(ast::BinaryOp::LogicOp(_)) => {
+                // Each operand of `&&`/`||` is a temporary scope of its own.
+                for operand in [bin.lhs(), bin.rhs()].into_iter().flatten() {
+                    self.push_scope(ScopeKind::Temporary, end_span(operand.syntax().text_range()));
+                    self.eval_settled(Some(operand));
+                    self.pop_scope();
+                }
+                Vec::new()
+            }
+            Some(ast::BinaryOp::Assignment { op: None }) => {
+                // The assigned value is evaluated before the place it goes to.
+                let value = bin.rhs().map(|rhs| self.eval(&rhs)).unwrap_or_default();
+                match bin.lhs() {
+                    Some(ast::Expr::PathExpr(path)) if single_name(&path).is_some() => {
+                        let name = single_name(&path).unwrap_or_default();
+                        if let Some(old) = self.local_guard(&name) {
+                            if self.state.flow.live.contains_key(&old) {
+                                self.state.flow.release(old);
+                                self.guards[old].released_at.get_or_insert(span_of(bin));
+                            }
+                            self.unbind(old);
+                        }
+                        if !value.is_empty() {
+                            self.bind_into_existing_local(value, &name);
+                        }
+                    }
+                    lhs => {
+                        self.eval_settled(lhs);
+                        self.consume(value, span_of(bin), false);
+                    }
+                }
+                Vec::new()
+            }
+            _ => {
+                // Compound assignment on non-primitive operands evaluates the place first; we
+                // cannot tell primitive from not, so take the order that reports more.
+                self.eval_settled(bin.lhs());
+                self.eval_settled(bin.rhs());
+                Vec::new()
+            }
+        }
+    }
+
+    fn eval_if(&mut self, if_expr: &ast::IfExpr) -> Vec<Pending> {
+        let condition = if_expr.condition();
+        let is_let = condition.as_ref().is_some_and(condition_has_let);
+        let mut branch_pending = Vec::new();
+        if !is_let {
+            self.push_scope(ScopeKind::Temporary, condition.as_ref().map_or(span_of(if_expr), |c| end_span(c.syntax().text_range())));
+            self.eval_settled(condition);
+            self.pop_scope();
+            let before = self.state.flow.clone();
+            if let Some(then_branch) = if_expr.then_branch() {
+                branch_pending.extend(self.walk_body_block(&then_branch));
+            }
+            let after_then = std::mem::replace(&mut self.state.flow, before);
+            branch_pending.extend(self.eval_else(if_expr));
+            self.state.flow = std::mem::take(&mut self.state.flow).merge(after_then);
+            return branch_pending;
+        }
+        // `if let`: edition 2024 drops scrutinee temporaries before `else`; 2021 keeps them
+        // until the end of the enclosing statement.
+        let own_scope = drop_scopes::if_let_scrutinee_drops_before_else(self.edition);
+        if own_scope {
+            let end = if_expr.then_branch().map_or(span_of(if_expr), |then| end_span(then.syntax().text_range()));
+            self.push_scope(ScopeKind::Temporary, end);
+        }
+        let then_end = if_expr.then_branch().map_or(span_of(if_expr), |then| end_span(then.syntax().text_range()));
+        self.push_scope(ScopeKind::Block, then_end);
+        if let Some(condition) = &condition {
+            self.eval_let_chain(condition, HeldBecause::IfLetScrutinee);
+        }
+        let bindings_scope = self.state.scopes.pop();
+        // The path where the pattern does not match: no bindings.
+        let mut not_matched = self.state.flow.clone();
+        let scrutinee_temporaries: Vec<GuardId> = if own_scope {
+            self.state.scopes.last().map(|scope| scope.guards.clone()).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        for &id in &scrutinee_temporaries {
+            not_matched.release(id);
+        }
+        if let Some(scope) = bindings_scope {
+            self.state.scopes.push(scope);
+        }
+        if let Some(then_branch) = if_expr.then_branch() {
+            branch_pending.extend(self.walk_body_block(&then_branch));
+        }
+        self.pop_scope();
+        if own_scope {
+            self.pop_scope();
+        }
+        let after_then = std::mem::replace(&mut self.state.flow, not_matched);
+        branch_pending.extend(self.eval_else(if_expr));
+        self.state.flow = std::mem::take(&mut self.state.flow).merge(after_then);
+        branch_pending
+    }
+
+    fn eval_else(&mut self, if_expr: &ast::IfExpr) -> Vec<Pending> {
+        match if_expr.else_branch() {
+            Some(ast::ElseBranch::Block(block)) => self.walk_body_block(&block),
+            Some(ast::ElseBranch::IfExpr(elif)) => self.eval_if(&elif),
+            None => Vec::new(),
+        }
+    }
+
+    /// `let P = e && let Q = f && cond`: scrutinee guards bound by a pattern become named
+    /// guards of the innermost (bindings) scope; other scrutinee temporaries are placed with
+    /// `reason`; plain operands are temporary scopes of their own.
+    fn eval_let_chain(&mut self, condition: &ast::Expr, reason: HeldBecause) {
+        match condition {
+            ast::Expr::BinExpr(bin) if matches!(bin.op_kind(), Some(ast::BinaryOp::LogicOp(ast::LogicOp::And))) => {
+                if let Some(lhs) = bin.lhs() {
+                    self.eval_let_chain(&lhs, reason);
+                }
+                if let Some(rhs) = bin.rhs() {
+                    self.eval_let_chain(&rhs, reason);
+                }
+            }
+            ast::Expr::LetExpr(let_expr) => {
+                let pending = self.with_scrutinee_reason(reason, |walker| {
+                    let_expr.expr().map(|scrutinee| walker.eval(&scrutinee)).unwrap_or_default()
+                });
+                let names = let_expr.pat().map(|pat| bound_names(&pat)).unwrap_or_default();
+                if names.is_empty() {
+                    self.with_scrutinee_reason(reason, |walker| walker.settle(pending));
+                } else {
+                    // Bound: a named guard for the `then` branch, still a scrutinee temporary
+                    // on the path where the pattern fails.
+                    for item in &pending {
+                        if let Pending::Temp(id) = *item {
+                            self.with_scrutinee_reason(reason, |walker| walker.place_temporary(id));
+                        }
+                    }
+                    self.bind(pending, &names, Ty::Unknown);
+                }
+            }
+            other => {
+                self.push_scope(ScopeKind::Temporary, end_span(other.syntax().text_range()));
+                self.eval_settled(Some(other.clone()));
+                self.pop_scope();
+            }
+        }
+    }
+
+    fn eval_match(&mut self, match_expr: &ast::MatchExpr) -> Vec<Pending> {
+        let scrutinee_pending = self.with_scrutinee_reason(HeldBecause::MatchScrutinee, |walker| {
+            match_expr.expr().map(|scrutinee| walker.eval(&scrutinee)).unwrap_or_default()
+        });
+        let scrutinee_guards: Vec<Pending> = scrutinee_pending.clone();
+        self.with_scrutinee_reason(HeldBecause::MatchScrutinee, |walker| walker.settle(scrutinee_pending));
+        let start = self.state.flow.clone();
+        let mut merged: Option<Flow> = None;
+        let mut pending = Vec::new();
+        for arm in match_expr.match_arm_list().into_iter().flat_map(|list| list.arms()) {
+            self.state.flow = start.clone();
+            self.push_scope(ScopeKind::Block, end_span(arm.syntax().text_range()));
+            let names = arm.pat().map(|pat| bound_names(&pat)).unwrap_or_default();
+            if !names.is_empty() {
+                let bound: Vec<Pending> = scrutinee_guards.iter().filter(|item| matches!(item, Pending::Temp(_))).copied().collect();
+                if !bound.is_empty() {
+                    self.bind(bound, &names, Ty::Unknown);
+                } else {
+                    self.bind(Vec::new(), &names, Ty::Unknown);
+                }
+            }
+            if let Some(condition) = arm.guard().and_then(|guard| guard.condition()) {
+                self.push_scope(ScopeKind::Temporary, end_span(condition.syntax().text_range()));
+                self.eval_settled(Some(condition));
+                self.pop_scope();
+            }
+            if let Some(body) = arm.expr() {
+                self.push_scope(ScopeKind::Temporary, end_span(body.syntax().text_range()));
+                let value = self.eval(&body);
+                pending.extend(self.moved_on(value));
+                self.pop_scope();
+            }
+            self.pop_scope();
+            let flow = std::mem::take(&mut self.state.flow);
+            merged = Some(match merged {
+                Some(previous) => previous.merge(flow),
+                None => flow,
+            });
+        }
+        self.state.flow = merged.unwrap_or(start);
+        pending
+    }
+
+    fn walk_for(&mut self, for_expr: &ast::ForExpr) {
+        // `for` is a `match` on the iterator: its temporaries live through the whole loop.
+        let pending = self.with_scrutinee_reason(HeldBecause::ForIterator, |walker| {
+            for_expr.iterable().map(|iterable| walker.eval(&iterable)).unwrap_or_default()
+        });
+        self.with_scrutinee_reason(HeldBecause::ForIterator, |walker| walker.settle(pending));
+        let names = for_expr.pat().map(|pat| bound_names(&pat)).unwrap_or_default();
+        self.walk_loop(LoopShape::For(names), for_expr.label(), for_expr.loop_body());
+    }
+
+    fn walk_loop(&mut self, shape: LoopShape, label: Option<ast::Label>, body: Option<ast::BlockExpr>) {
+        let label = label.and_then(|label| label.lifetime()).map(|lifetime| lifetime.text().to_string());
+        let entry = self.state.flow.clone();
+        let mut exits: Vec<Flow> = Vec::new();
+        let mut breaks: Vec<Flow> = Vec::new();
+        // Two passes: the second starts from the back edge, so guards alive there meet the
+        // awaits at the top of the body.
+        for pass in 0..2 {
+            exits.clear();
+            self.state.loops.push(LoopFrame { label: label.clone(), is_block: false, scope_depth: self.state.scopes.len(), breaks: Vec::new(), continues: Vec::new() });
+            let body_end = body.as_ref().map_or(Span::new(0, 0), |body| end_span(body.syntax().text_range()));
+            let mut iteration_scopes = 0;
+            match &shape {
+                LoopShape::Loop => {}
+                LoopShape::For(names) => {
+                    self.exits_here(&mut exits);
+                    self.push_scope(ScopeKind::Block, body_end);
+                    self.bind(Vec::new(), names, Ty::Unknown);
+                    iteration_scopes = 1;
+                }
+                LoopShape::While(condition) => {
+                    let condition = condition.clone();
+                    if condition.as_ref().is_some_and(condition_has_let) {
+                        // `while let`: scrutinee temporaries live through this iteration's body.
+                        self.push_scope(ScopeKind::Temporary, body_end);
+                        self.push_scope(ScopeKind::Block, body_end);
+                        if let Some(condition) = &condition {
+                            self.eval_let_chain(condition, HeldBecause::WhileLetScrutinee);
+                        }
+                        let mut failed = self.state.flow.clone();
+                        for scope in &self.state.scopes[self.state.scopes.len() - 2..] {
+                            for &id in &scope.guards {
+                                failed.release(id);
+                            }
+                        }
+                        exits.push(failed);
+                        iteration_scopes = 2;
+                    } else {
+                        self.push_scope(ScopeKind::Temporary, condition.as_ref().map_or(body_end, |c| end_span(c.syntax().text_range())));
+                        self.eval_settled(condition);
+                        self.pop_scope();
+                        self.exits_here(&mut exits);
+                    }
+                }
+            }
+            if let Some(body) = &body {
+                let pending = self.walk_body_block(body);
+                self.settle(pending);
+            }
+            for _ in 0..iteration_scopes {
+                self.pop_scope();
+            }
+            let frame = self.state.loops.pop();
+            let mut back_edge = std::mem::take(&mut self.state.flow);
+            if let Some(frame) = frame {
+                back_edge = frame.continues.into_iter().fold(back_edge, Flow::merge);
+                breaks = frame.breaks;
+            }
+            if matches!(shape, LoopShape::For(_)) {
+                exits.push(back_edge.clone());
+            }
+            self.state.flow = if pass == 0 { entry.clone().merge(back_edge) } else { back_edge };
+        }
+        let mut exit = Flow { unreachable: true, ..Flow::default() };
+        for flow in exits.into_iter().chain(breaks) {
+            exit = exit.merge(flow);
+        }
+        self.state.flow = exit;
+    }
+
+    fn exits_here(&self, exits: &mut Vec<Flow>) {
+        exits.push(self.state.flow.clone());
+    }
+
+    /// `break`/`continue`: the current path ends here and resumes after (or at the top of) the
+    /// target loop, without the guards of the scopes it leaves.
+    fn jump(&mut self, label: Option<String>, is_break: bool) {
+        let target = self.state.loops.iter().rposition(|frame| match &label {
+            Some(label) => frame.label.as_deref() == Some(label.as_str()),
+            None => !frame.is_block,
+        });
+        if let Some(target) = target {
+            let depth = self.state.loops[target].scope_depth;
+            let flow = self.leave_scopes_from(depth, self.state.flow.clone());
+            let frame = &mut self.state.loops[target];
+            if is_break {
+                frame.breaks.push(flow);
+            } else {
+                frame.continues.push(flow);
+            }
+        }
+        self.state.flow.unreachable = true;
+    }
+
+    // ----- closures, async blocks, macros -----
+
+    fn walk_closure(&mut self, closure: &ast::ClosureExpr) {
+        let is_move = closure.move_token().is_some();
+        let params: Vec<String> = closure
+            .param_list()
+            .into_iter()
+            .flat_map(|list| list.params())
+            .filter_map(|param| param.pat())
+            .flat_map(|pat| bound_names(&pat))
+            .collect();
+        self.walk_nested_context(closure.syntax(), is_move, Some(params));
+    }
+
+    /// An async block or a closure: a context of its own. Guards it captures by move are
+    /// alive for its whole life (and gone from the enclosing context).
+    fn walk_nested_context(&mut self, node: &SyntaxNode, is_move: bool, closure_params: Option<Vec<String>>) {
+        let referenced: BTreeSet<String> = node
+            .descendants()
+            .filter_map(ast::PathExpr::cast)
+            .filter_map(|path| single_name(&path))
+            .collect();
+        let mut captured_scope = Scope { kind: ScopeKind::Block, locals: Vec::new(), guards: Vec::new(), end: end_span(node.text_range()) };
+        let mut captured_guards = Vec::new();
+        let outer_locals: Vec<Local> = self.state.scopes.iter().flat_map(|scope| scope.locals.iter().cloned()).collect();
+        let context_span: Span = node.text_range().into();
+        for local in outer_locals {
+            let mut inner = Local { name: local.name.clone(), ty: local.ty.clone(), guard: None };
+            if let Some(id) = local.guard.filter(|id| self.state.flow.live.contains_key(id)) {
+                if referenced.contains(&local.name) {
+                    if is_move {
+                        self.consume(vec![Pending::Named(id)], context_span, false);
+                        let mut record = self.guards[id].clone();
+                        record.context = context_span;
+                        record.awaits.clear();
+                        record.zombie_awaits.clear();
+                        record.held_because = Some(HeldBecause::CapturedByAsyncBlock);
+                        record.released_at = Some(end_span(node.text_range()));
+                        record.used_after_await = false;
+                        record.sometimes = false;
+                        record.loop_carried = false;
+                        let new_id = self.guards.len();
+                        self.guards.push(record);
+                        inner.guard = Some(new_id);
+                        captured_guards.push(new_id);
+                    } else {
+                        self.guards[id].borrowed = true;
+                    }
+                }
+            }
+            captured_scope.locals.push(inner);
+        }
+        for name in closure_params.clone().unwrap_or_default() {
+            captured_scope.locals.push(Local { name, ty: Ty::Unknown, guard: None });
+        }
+        captured_scope.guards = captured_guards.clone();
+        let saved = std::mem::take(&mut self.state);
+        self.state = ContextState {
+            context: context_span,
+            self_type: saved.self_type.clone(),
+            scopes: vec![captured_scope],
+            ..ContextState::default()
+        };
+        for id in captured_guards {
+            self.state.flow.live.insert(id, true);
+        }
+        if let Some(block) = ast::BlockExpr::cast(node.clone()) {
+            self.push_scope(ScopeKind::Temporary, end_span(node.text_range()));
+            // The async block itself, walked as a plain block of statements.
+            self.push_scope(ScopeKind::Block, end_span(node.text_range()));
+            if let Some(list) = block.stmt_list() {
+                for stmt in list.statements() {
+                    self.walk_stmt(&stmt);
+                }
+                if let Some(tail) = list.tail_expr() {
+                    self.push_scope(ScopeKind::Temporary, span_of(&tail));
+                    let pending = self.eval(&tail);
+                    self.consume(pending, span_of(&tail), false);
+                    self.pop_scope();
+                }
+            }
+            self.pop_scope();
+            self.pop_scope();
+        } else if let Some(closure) = ast::ClosureExpr::cast(node.clone()) {
+            if let Some(body) = closure.body() {
+                self.push_scope(ScopeKind::Temporary, end_span(body.syntax().text_range()));
+                let pending = self.eval(&body);
+                self.consume(pending, span_of(&body), false);
+                self.pop_scope();
+            }
+        }
+        self.pop_scope();
+        self.state = saved;
+    }
+
+    fn eval_macro(&mut self, call: &ast::MacroCall) -> Vec<Pending> {
+        let body = macros::read_macro(call, self.edition);
+        let is_await_macro = macros::macro_name(call).is_some_and(|name| macros::is_await_macro(&name));
+        match body {
+            MacroBody::Exprs { exprs, awaits } => {
+                for expr in &exprs {
+                    let pending = self.eval(expr);
+                    self.settle(pending);
+                }
+                if awaits {
+                    self.record_await(span_of(call));
+                }
+            }
+            MacroBody::Select { futures, handlers } => {
+                for future in &futures {
+                    let pending = self.eval(future);
+                    self.settle(pending);
+                }
+                self.record_await(span_of(call));
+                let start = self.state.flow.clone();
+                let mut merged: Option<Flow> = None;
+                for handler in &handlers {
+                    self.state.flow = start.clone();
+                    self.push_scope(ScopeKind::Temporary, end_span(handler.syntax().text_range()));
+                    let pending = self.eval(handler);
+                    self.settle(pending);
+                    self.pop_scope();
+                    let flow = std::mem::take(&mut self.state.flow);
+                    merged = Some(match merged {
+                        Some(previous) => previous.merge(flow),
+                        None => flow,
+                    });
+                }
+                self.state.flow = merged.unwrap_or(start);
+            }
+            MacroBody::Opaque => {
+                if is_await_macro {
+                    self.record_await(span_of(call));
+                }
+            }
+        }
+        Vec::new()
+    }
+}
+
+enum LoopShape {
+    Loop,
+    While(Option<ast::Expr>),
+    For(Vec<String>),
+}
+
+/// Whether a condition is an `if let`/`while let` or a let chain.
+fn condition_has_let(condition: &ast::Expr) -> bool {
+    match condition {
+        ast::Expr::LetExpr(_) => true,
+        ast::Expr::BinExpr(bin) if matches!(bin.op_kind(), Some(ast::BinaryOp::LogicOp(ast::LogicOp::And))) => {
+            bin.lhs().is_some_and(|lhs| condition_has_let(&lhs)) || bin.rhs().is_some_and(|rhs| condition_has_let(&rhs))
+        }
+        _ => false,
+    }
+}
+
+/// The names a pattern binds by value or reference (`_` binds none).
+pub fn bound_names(pat: &ast::Pat) -> Vec<String> {
+    let mut names = Vec::new();
+    for node in pat.syntax().descendants() {
+        if let Some(ident) = ast::IdentPat::cast(node) {
+            if let Some(name) = ident.name() {
+                let text = name.text().to_string();
+                // A lone capitalised identifier is a unit variant or const (`None`), not a binding.
+                if ident.pat().is_none() && text.starts_with(|c: char| c.is_uppercase()) && ident.syntax().parent().is_some_and(|p| !ast::Param::can_cast(p.kind())) {
+                    continue;
+                }
+                names.push(text);
+            }
+        }
+    }
+    names
+}
+
+fn single_name(path: &ast::PathExpr) -> Option<String> {
+    let path = path.path()?;
+    if path.qualifier().is_some() {
+        return None;
+    }
+    Some(path.segment()?.name_ref()?.text().to_string())
+}

@@ -1,0 +1,211 @@
+//! The lock families guardfix knows: their paths, how a guard is acquired from each, and which
+//! types are guards.
+//!
+//! This is data, not logic: a family is found by the classifier (`classify.rs`) from what a
+//! receiver *is* (its declared type), and only then is the method name looked up here. So
+//! `file.read(&mut buf)` never counts: a `File` is no lock.
+
+/// How holding the guard across an await behaves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LockClass {
+    /// Blocks the thread; the future turns `!Send` (std, parking_lot, spin, dashmap, stdio).
+    Blocking,
+    /// A `RefCell` borrow: panics on re-borrow instead of blocking.
+    RefCell,
+    /// Built for async code (tokio, futures, async-lock): legal across awaits, still serializes.
+    Async,
+}
+
+/// One lock type, e.g. `std::sync::Mutex`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct LockFamily {
+    /// The canonical path shown to users and in JSON.
+    pub path: &'static str,
+    pub class: LockClass,
+    /// Methods whose result is (or wraps, as `LockResult`/`Option`/a future) a guard.
+    pub acquire_methods: &'static [&'static str],
+}
+
+const STD_MUTEX: &[&str] = &["lock", "try_lock"];
+const STD_RWLOCK: &[&str] = &["read", "write", "try_read", "try_write"];
+const LOCK_API_MUTEX: &[&str] = &[
+    "lock",
+    "try_lock",
+    "try_lock_for",
+    "try_lock_until",
+    "lock_arc",
+    "try_lock_arc",
+];
+const LOCK_API_RWLOCK: &[&str] = &[
+    "read",
+    "write",
+    "try_read",
+    "try_write",
+    "upgradable_read",
+    "try_upgradable_read",
+    "read_recursive",
+    "read_arc",
+    "write_arc",
+    "upgradable_read_arc",
+    "try_read_for",
+    "try_write_for",
+];
+const REFCELL: &[&str] = &["borrow", "borrow_mut", "try_borrow", "try_borrow_mut"];
+const DASHMAP: &[&str] = &["get", "get_mut", "entry", "try_get", "try_get_mut", "try_entry"];
+const STDIO: &[&str] = &["lock"];
+const ASYNC_MUTEX: &[&str] = &["lock", "try_lock", "lock_owned", "try_lock_owned", "lock_arc"];
+const ASYNC_RWLOCK: &[&str] = &[
+    "read",
+    "write",
+    "try_read",
+    "try_write",
+    "read_owned",
+    "write_owned",
+    "upgradable_read",
+    "read_arc",
+    "write_arc",
+];
+const SEMAPHORE: &[&str] = &["acquire", "acquire_many", "acquire_owned", "try_acquire", "acquire_arc"];
+
+macro_rules! family {
+    ($path:literal, $class:ident, $methods:expr) => {
+        LockFamily { path: $path, class: LockClass::$class, acquire_methods: $methods }
+    };
+}
+
+/// Every known lock type by its full path. Re-exports are listed under each path users write.
+pub const FAMILIES: &[LockFamily] = &[
+    family!("std::sync::Mutex", Blocking, STD_MUTEX),
+    family!("std::sync::RwLock", Blocking, STD_RWLOCK),
+    family!("std::sync::nonpoison::Mutex", Blocking, STD_MUTEX),
+    family!("std::sync::nonpoison::RwLock", Blocking, STD_RWLOCK),
+    family!("std::cell::RefCell", RefCell, REFCELL),
+    family!("core::cell::RefCell", RefCell, REFCELL),
+    family!("std::io::Stdout", Blocking, STDIO),
+    family!("std::io::Stderr", Blocking, STDIO),
+    family!("std::io::Stdin", Blocking, STDIO),
+    family!("parking_lot::Mutex", Blocking, LOCK_API_MUTEX),
+    family!("parking_lot::FairMutex", Blocking, LOCK_API_MUTEX),
+    family!("parking_lot::ReentrantMutex", Blocking, LOCK_API_MUTEX),
+    family!("parking_lot::RwLock", Blocking, LOCK_API_RWLOCK),
+    family!("lock_api::Mutex", Blocking, LOCK_API_MUTEX),
+    family!("lock_api::ReentrantMutex", Blocking, LOCK_API_MUTEX),
+    family!("lock_api::RwLock", Blocking, LOCK_API_RWLOCK),
+    family!("spin::Mutex", Blocking, LOCK_API_MUTEX),
+    family!("spin::RwLock", Blocking, LOCK_API_RWLOCK),
+    family!("spin::mutex::Mutex", Blocking, LOCK_API_MUTEX),
+    family!("spin::rwlock::RwLock", Blocking, LOCK_API_RWLOCK),
+    family!("dashmap::DashMap", Blocking, DASHMAP),
+    family!("tokio::sync::Mutex", Async, ASYNC_MUTEX),
+    family!("tokio::sync::RwLock", Async, ASYNC_RWLOCK),
+    family!("tokio::sync::Semaphore", Async, SEMAPHORE),
+    family!("futures::lock::Mutex", Async, ASYNC_MUTEX),
+    family!("futures_util::lock::Mutex", Async, ASYNC_MUTEX),
+    family!("async_lock::Mutex", Async, ASYNC_MUTEX),
+    family!("async_lock::RwLock", Async, ASYNC_RWLOCK),
+    family!("async_lock::Semaphore", Async, SEMAPHORE),
+    family!("async_std::sync::Mutex", Async, ASYNC_MUTEX),
+    family!("async_std::sync::RwLock", Async, ASYNC_RWLOCK),
+];
+
+/// Families for a lock type name written without a path we can resolve (`Mutex<T>` with a
+/// glob import, say). The acquisition shape then tells blocking from async: a blocking lock's
+/// `lock()` is never awaited.
+pub const UNRESOLVED_MUTEX: LockFamily = family!("Mutex", Blocking, LOCK_API_MUTEX);
+pub const UNRESOLVED_RWLOCK: LockFamily = family!("RwLock", Blocking, LOCK_API_RWLOCK);
+
+pub fn family_by_path(path: &str) -> Option<LockFamily> {
+    FAMILIES.iter().copied().find(|family| family.path == path)
+}
+
+/// A bare type name that is a lock in some family: `Mutex`, `RwLock`, `RefCell`…
+pub fn is_lock_type_name(name: &str) -> bool {
+    FAMILIES.iter().any(|family| last_segment(family.path) == name)
+}
+
+/// The family of a lock type name written without any resolvable path.
+pub fn family_for_bare_name(name: &str) -> Option<LockFamily> {
+    match name {
+        "Mutex" | "FairMutex" | "ReentrantMutex" => Some(UNRESOLVED_MUTEX),
+        "RwLock" => Some(UNRESOLVED_RWLOCK),
+        // These names are unique enough to mean the one family that has them.
+        "RefCell" => family_by_path("std::cell::RefCell"),
+        "DashMap" => family_by_path("dashmap::DashMap"),
+        "Semaphore" => family_by_path("tokio::sync::Semaphore"),
+        _ => None,
+    }
+}
+
+/// Resolves a type written as `prefix::Name` (after import resolution) to its family. Crate
+/// re-exports (`tokio::sync::Mutex` is also `tokio::sync::mutex::Mutex`? no: only the public
+/// paths users write) are matched by crate and name.
+pub fn family_for_path(path: &str) -> Option<LockFamily> {
+    if let Some(family) = family_by_path(path) {
+        return Some(family);
+    }
+    let name = last_segment(path);
+    let krate = path.split("::").next().unwrap_or("");
+    let krate = if krate == "core" || krate == "alloc" { "std" } else { krate };
+    FAMILIES
+        .iter()
+        .copied()
+        .find(|family| last_segment(family.path) == name && family.path.starts_with(krate))
+        .or_else(|| if path.contains("::") { None } else { family_for_bare_name(name) })
+}
+
+fn last_segment(path: &str) -> &str {
+    path.rsplit("::").next().unwrap_or(path)
+}
+
+/// Type names that are guards themselves, with the family class they come from. Used for fn
+/// return types and annotated bindings (`fn state(&self) -> MutexGuard<'_, S>`).
+pub fn guard_type(name: &str) -> Option<(LockClass, &'static str)> {
+    let found = match name {
+        "MutexGuard" | "MappedMutexGuard" | "ArcMutexGuard" | "ReentrantMutexGuard"
+        | "MappedReentrantMutexGuard" | "ArcReentrantMutexGuard" => {
+            (LockClass::Blocking, "std::sync::Mutex")
+        }
+        "RwLockReadGuard" | "RwLockWriteGuard" | "MappedRwLockReadGuard"
+        | "MappedRwLockWriteGuard" | "RwLockUpgradableReadGuard" | "ArcRwLockReadGuard"
+        | "ArcRwLockWriteGuard" | "ArcRwLockUpgradableReadGuard" => {
+            (LockClass::Blocking, "std::sync::RwLock")
+        }
+        "Ref" | "RefMut" => (LockClass::RefCell, "std::cell::RefCell"),
+        "StdoutLock" | "StderrLock" | "StdinLock" => (LockClass::Blocking, "std::io::Stdout"),
+        "OwnedMutexGuard" | "OwnedMappedMutexGuard" => (LockClass::Async, "tokio::sync::Mutex"),
+        "OwnedRwLockReadGuard" | "OwnedRwLockWriteGuard" | "OwnedRwLockMappedWriteGuard" => {
+            (LockClass::Async, "tokio::sync::RwLock")
+        }
+        "SemaphorePermit" | "OwnedSemaphorePermit" => (LockClass::Async, "tokio::sync::Semaphore"),
+        _ => return None,
+    };
+    Some(found)
+}
+
+/// Methods that hand their receiver's guard on unchanged, or wrapped/unwrapped in
+/// `Result`/`Option`: `m.lock().unwrap()` is as much a guard as `m.lock()`.
+pub fn passes_guard_through(method: &str) -> bool {
+    matches!(
+        method,
+        "unwrap"
+            | "expect"
+            | "unwrap_or_else"
+            | "unwrap_unchecked"
+            | "ok"
+            | "map_err"
+            | "or_else"
+            | "context"
+            | "with_context"
+            | "into_ok"
+            | "unwrap_or_default"
+    )
+}
+
+/// Associated fns on guard types that take a guard and return one (`MutexGuard::map(g, f)`).
+pub fn guard_constructor_fn(name: &str) -> bool {
+    matches!(
+        name,
+        "map" | "try_map" | "filter_map" | "map_split" | "upgrade" | "downgrade" | "try_upgrade"
+            | "downgrade_to_upgradable"
+    )
+}

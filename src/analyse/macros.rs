@@ -1,0 +1,300 @@
+//! Looking into macro calls: their token trees, parsed as the expressions they usually hold.
+//!
+//! rust-analyzer's parser leaves a macro's arguments as a flat token tree. Most macros used in
+//! async code (`println!`, `assert!`, `vec!`, `tokio::join!`) take comma-separated expressions,
+//! and `tokio::select!` takes `pattern = future => handler` branches. We re-parse those pieces
+//! padded with spaces so every node keeps the offsets it has in the real file: findings
+//! inside macros then point at the right text. Nodes from these trees live in a tree of their
+//! own, which is how the transforms know not to edit them.
+
+use ra_ap_syntax::{
+    AstNode, Edition, SyntaxKind, SyntaxToken, TextSize,
+    ast,
+};
+
+/// What a macro call means for the analysis.
+pub enum MacroBody {
+    /// `println!(…)`, `assert!(…)`, `join!(a, b)`: expressions evaluated in order; with
+    /// `awaits`, the macro awaits them all after evaluating them (`join!`, `try_join!`).
+    Exprs { exprs: Vec<ast::Expr>, awaits: bool },
+    /// `select! { pat = fut => handler, … }`: every future is evaluated, the macro awaits, then
+    /// exactly one handler runs.
+    Select { futures: Vec<ast::Expr>, handlers: Vec<ast::Expr> },
+    /// Nothing we can read (`quote!`, a DSL): not analysed.
+    Opaque,
+}
+
+/// The prefix our padded re-parse puts before a macro's content.
+const PREFIX: &str = "fn f(){";
+
+pub fn macro_name(call: &ast::MacroCall) -> Option<String> {
+    Some(call.path()?.segment()?.name_ref()?.text().to_string())
+}
+
+/// Macros that await: a lock held when they run is held across an await.
+pub fn is_await_macro(name: &str) -> bool {
+    matches!(name, "select" | "select_biased" | "join" | "try_join" | "join_all")
+}
+
+fn is_select(name: &str) -> bool {
+    matches!(name, "select" | "select_biased")
+}
+
+pub fn read_macro(call: &ast::MacroCall, edition: Edition) -> MacroBody {
+    let (Some(name), Some(tree)) = (macro_name(call), call.token_tree()) else {
+        return MacroBody::Opaque;
+    };
+    let tokens = top_level_tokens(&tree);
+    if is_select(&name) {
+        return read_select(&tokens, edition);
+    }
+    match parse_expr_list(&tokens, edition) {
+        Some(exprs) => MacroBody::Exprs { exprs, awaits: is_await_macro(&name) },
+        None => MacroBody::Opaque,
+    }
+}
+
+/// The tokens and subtrees directly inside the macro's delimiters, without trivia.
+enum Piece {
+    Token(SyntaxToken),
+    Tree(ast::TokenTree),
+}
+
+impl Piece {
+    fn start(&self) -> TextSize {
+        match self {
+            Piece::Token(token) => token.text_range().start(),
+            Piece::Tree(tree) => tree.syntax().text_range().start(),
+        }
+    }
+    fn end(&self) -> TextSize {
+        match self {
+            Piece::Token(token) => token.text_range().end(),
+            Piece::Tree(tree) => tree.syntax().text_range().end(),
+        }
+    }
+    fn kind(&self) -> SyntaxKind {
+        match self {
+            Piece::Token(token) => token.kind(),
+            Piece::Tree(_) => SyntaxKind::TOKEN_TREE,
+        }
+    }
+}
+
+fn top_level_tokens(tree: &ast::TokenTree) -> Vec<Piece> {
+    let mut pieces: Vec<Piece> = tree
+        .syntax()
+        .children_with_tokens()
+        .filter_map(|element| match element {
+            ra_ap_syntax::NodeOrToken::Token(token) if !token.kind().is_trivia() => {
+                Some(Piece::Token(token))
+            }
+            ra_ap_syntax::NodeOrToken::Node(node) => ast::TokenTree::cast(node).map(Piece::Tree),
+            _ => None,
+        })
+        .collect();
+    // Drop the delimiters themselves.
+    if !pieces.is_empty() {
+        pieces.remove(0);
+    }
+    pieces.pop();
+    pieces
+}
+
+/// Splits pieces at top-level commas.
+fn split_commas(pieces: &[Piece]) -> Vec<&[Piece]> {
+    pieces.split(|piece| piece.kind() == SyntaxKind::COMMA).filter(|part| !part.is_empty()).collect()
+}
+
+/// Parses `a, b, c` (pieces of the real file) as expressions with their real offsets.
+fn parse_expr_list(pieces: &[Piece], edition: Edition) -> Option<Vec<ast::Expr>> {
+    let parts = split_commas(pieces);
+    let ranges: Vec<(TextSize, TextSize)> =
+        parts.iter().map(|part| (part[0].start(), part[part.len() - 1].end())).collect();
+    parse_ranges_as_exprs(pieces, &ranges, edition)
+}
+
+/// Re-parses the given ranges of the file (all inside `pieces`) as expression statements, each
+/// at its real offset.
+fn parse_ranges_as_exprs(
+    pieces: &[Piece],
+    ranges: &[(TextSize, TextSize)],
+    edition: Edition,
+) -> Option<Vec<ast::Expr>> {
+    if ranges.is_empty() {
+        return Some(Vec::new());
+    }
+    let source = source_text(pieces)?;
+    let (base, text) = source;
+    let first = u32::from(ranges[0].0) as usize;
+    if first < PREFIX.len() + 1 {
+        return None;
+    }
+    // Padding keeps offsets; each piece becomes `(expr);` so a block or `if` is one statement.
+    let mut fake = String::with_capacity(u32::from(ranges[ranges.len() - 1].1) as usize + 16);
+    fake.push_str(PREFIX);
+    for (start, end) in ranges {
+        let start = u32::from(*start) as usize;
+        let end = u32::from(*end) as usize;
+        let padding = start.checked_sub(fake.len() + 1)?;
+        fake.extend(std::iter::repeat_n(' ', padding));
+        fake.push('(');
+        fake.push_str(text.get(start - base..end - base)?);
+        fake.push_str(");");
+    }
+    fake.push('}');
+    let parse = crate::parse::parse_source(&fake, edition).ok()?;
+    if !parse.errors().is_empty() {
+        return None;
+    }
+    let body = parse.tree().syntax().descendants().find_map(ast::Fn::cast)?.body()?;
+    let exprs: Vec<ast::Expr> = body
+        .stmt_list()?
+        .statements()
+        .filter_map(|stmt| match stmt {
+            ast::Stmt::ExprStmt(expr_stmt) => match expr_stmt.expr()? {
+                ast::Expr::ParenExpr(paren) => paren.expr(),
+                other => Some(other),
+            },
+            _ => None,
+        })
+        .collect();
+    (exprs.len() == ranges.len()).then_some(exprs)
+}
+
+/// The text spanned by the pieces, with the offset where it starts.
+fn source_text(pieces: &[Piece]) -> Option<(usize, String)> {
+    let first = pieces.first()?;
+    let root = match first {
+        Piece::Token(token) => token.parent()?,
+        Piece::Tree(tree) => tree.syntax().parent()?,
+    };
+    let range = root.text_range();
+    Some((u32::from(range.start()) as usize, root.text().to_string()))
+}
+
+/// `select! { [biased;] pat = fut [, if cond] => handler [,] … [else => handler] }`.
+fn read_select(pieces: &[Piece], edition: Edition) -> MacroBody {
+    let mut futures = Vec::new();
+    let mut handlers = Vec::new();
+    let mut index = 0;
+    while index < pieces.len() {
+        // `biased;` and `complete =>` / `default =>` / `else =>` arms.
+        let Some(arrow) = find_fat_arrow(pieces, index) else { break };
+        let head = &pieces[index..arrow];
+        if let Some(eq) = find_lone_eq(head) {
+            let future_part = &head[eq + 1..];
+            let future_end = future_part
+                .iter()
+                .position(|piece| piece.kind() == SyntaxKind::COMMA)
+                .unwrap_or(future_part.len());
+            if future_end > 0 {
+                futures.push((future_part[0].start(), future_part[future_end - 1].end()));
+            }
+        }
+        // The handler: a block (optionally followed by a comma) or an expression up to a comma.
+        let handler_start = arrow + 2;
+        if handler_start >= pieces.len() {
+            break;
+        }
+        let handler_end = if pieces[handler_start].kind() == SyntaxKind::TOKEN_TREE {
+            handler_start + 1
+        } else {
+            pieces[handler_start..]
+                .iter()
+                .position(|piece| piece.kind() == SyntaxKind::COMMA)
+                .map_or(pieces.len(), |offset| handler_start + offset)
+        };
+        handlers.push((pieces[handler_start].start(), pieces[handler_end - 1].end()));
+        index = handler_end;
+        while index < pieces.len() && pieces[index].kind() == SyntaxKind::COMMA {
+            index += 1;
+        }
+    }
+    let parsed_futures = parse_ranges_as_exprs(pieces, &futures, edition);
+    let parsed_handlers = parse_ranges_as_exprs(pieces, &handlers, edition);
+    match (parsed_futures, parsed_handlers) {
+        (Some(futures), Some(handlers)) => MacroBody::Select { futures, handlers },
+        _ => MacroBody::Opaque,
+    }
+}
+
+/// The index of the `=` of the next `=>` at or after `from` (the two are separate tokens).
+fn find_fat_arrow(pieces: &[Piece], from: usize) -> Option<usize> {
+    (from..pieces.len().saturating_sub(1)).find(|&at| {
+        pieces[at].kind() == SyntaxKind::EQ
+            && pieces[at + 1].kind() == SyntaxKind::R_ANGLE
+            && pieces[at].end() == pieces[at + 1].start()
+    })
+}
+
+/// The `=` between a select branch's pattern and its future: not part of `==`, `<=`, `!=`…
+fn find_lone_eq(pieces: &[Piece]) -> Option<usize> {
+    (0..pieces.len()).find(|&at| {
+        let glued_before = at > 0
+            && pieces[at - 1].end() == pieces[at].start()
+            && matches!(
+                pieces[at - 1].kind(),
+                SyntaxKind::EQ | SyntaxKind::BANG | SyntaxKind::L_ANGLE | SyntaxKind::R_ANGLE
+            );
+        let glued_after = at + 1 < pieces.len()
+            && pieces[at].end() == pieces[at + 1].start()
+            && matches!(pieces[at + 1].kind(), SyntaxKind::EQ | SyntaxKind::R_ANGLE);
+        pieces[at].kind() == SyntaxKind::EQ && !glued_before && !glued_after
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ra_ap_syntax::SourceFile;
+
+    fn first_macro(text: &str) -> (String, MacroBody) {
+        let parse = SourceFile::parse(text, Edition::Edition2021);
+        let call = parse.tree().syntax().descendants().find_map(ast::MacroCall::cast).unwrap();
+        let body = read_macro(&call, Edition::Edition2021);
+        (text.to_owned(), body)
+    }
+
+    fn texts(exprs: &[ast::Expr], source: &str) -> Vec<String> {
+        exprs
+            .iter()
+            .map(|expr| {
+                let range = expr.syntax().text_range();
+                // Offsets must point at the same text in the real file.
+                assert_eq!(&source[range], expr.syntax().text().to_string());
+                expr.syntax().text().to_string()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn expression_macros_keep_offsets() {
+        let (source, body) = first_macro("fn f() {\n    println!(\"{}\", m.lock().unwrap().len());\n}");
+        let MacroBody::Exprs { exprs, awaits } = body else { panic!("not read") };
+        assert!(!awaits);
+        assert_eq!(texts(&exprs, &source), ["\"{}\"", "m.lock().unwrap().len()"]);
+    }
+
+    #[test]
+    fn join_awaits() {
+        let (_, body) = first_macro("fn f() { tokio::join!(a(), b()); }");
+        assert!(matches!(body, MacroBody::Exprs { awaits: true, .. }));
+    }
+
+    #[test]
+    fn select_branches() {
+        let (source, body) = first_macro(
+            "async fn f() { tokio::select! { biased; v = rx.recv(), if a == b => { h(v).await }, _ = sleep(d) => g(), else => () } }",
+        );
+        let MacroBody::Select { futures, handlers } = body else { panic!("not read") };
+        assert_eq!(texts(&futures, &source), ["rx.recv()", "sleep(d)"]);
+        assert_eq!(texts(&handlers, &source), ["{ h(v).await }", "g()", "()"]);
+    }
+
+    #[test]
+    fn unreadable_macros_are_opaque() {
+        let (_, body) = first_macro("fn f() { quote! { #x => ## } }");
+        assert!(matches!(body, MacroBody::Opaque));
+    }
+}
