@@ -5,3 +5,4 @@
 //! → `render` (diagnostics, JSON, diffs) / `write` (atomic in-place writes).
 
 pub mod finding;
+pub mod render;
