@@ -6,6 +6,7 @@
 //! separates diagnostics with a blank line, as rustc does); diffs are complete patch text and end
 //! in a newline.
 
+pub mod human;
 pub mod json;
 pub mod line_index;
 
