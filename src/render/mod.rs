@@ -7,6 +7,7 @@
 //! in a newline.
 
 pub mod color;
+pub mod diff;
 pub mod human;
 pub mod json;
 pub mod line_index;
