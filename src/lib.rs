@@ -4,9 +4,10 @@
 //! `analyse` (guards, drop scopes, awaits) → `plan` (which transform) → `transforms` / `edit`
 //! → `render` (diagnostics, JSON, diffs) / `write` (atomic in-place writes).
 
+pub mod analyse;
 pub mod discover;
 pub mod finding;
 pub mod parse;
+pub mod render;
 pub mod vcs;
 pub mod write;
-pub mod analyse;
