@@ -140,4 +140,10 @@ pub struct Finding {
     /// Whether the guard is used after the last await it is held across.
     pub used_after_await: bool,
     pub suggested: Option<Strategy>,
+    /// The named guard was borrowed (any use but a move): `drop(g)` will not satisfy `Send`.
+    #[serde(skip)]
+    pub borrowed: bool,
+    /// Found inside a macro call's arguments: reported, never edited.
+    #[serde(skip)]
+    pub in_macro: bool,
 }

@@ -8,6 +8,7 @@ pub mod analyse;
 pub mod discover;
 pub mod finding;
 pub mod parse;
+pub mod plan;
 pub mod render;
 pub mod vcs;
 pub mod write;

@@ -234,7 +234,7 @@ impl Classifier<'_> {
         method: &str,
         arg_count: usize,
     ) -> Option<LockFamily> {
-        if arg_count != 0 || self.index.declares_method(method) {
+        if arg_count != 0 || self.index.declares_unwrappable_method(method) {
             return None;
         }
         let parent = call.syntax().parent().and_then(ast::MethodCallExpr::cast)?;

@@ -150,6 +150,19 @@ impl ItemIndex {
         self.methods.contains_key(method) || self.free_fns.contains_key(method)
     }
 
+    /// Whether the crate declares a method of this name whose result could be `unwrap`ped
+    /// (a `Result`, an `Option`, or a type we cannot see through): then `x.lock().unwrap()` on
+    /// a receiver of unknown type may be the crate's own `lock`.
+    pub fn declares_unwrappable_method(&self, method: &str) -> bool {
+        self.methods.get(method).into_iter().flatten().any(|(_, ret)| match ret {
+            TypeExpr::Path { path, .. } => {
+                let name = last_segment(path);
+                name.ends_with("Result") || name == "Option" || self.aliases.contains_key(name)
+            }
+            _ => false,
+        })
+    }
+
     pub fn declares_struct(&self, name: &str) -> bool {
         self.structs.contains_key(name)
     }

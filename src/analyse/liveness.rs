@@ -262,7 +262,7 @@ impl<'a> Walker<'a> {
                 guard.awaits.push(span);
             }
             guard.sometimes |= !always;
-            guard.loop_carried |= guard.acquire.start > span.start;
+            guard.loop_carried |= guard.acquire.start >= span.end;
         }
         for &id in &self.state.flow.zombies {
             let guard = &mut self.guards[id];
@@ -278,8 +278,17 @@ impl<'a> Walker<'a> {
         for item in pending {
             match item {
                 Pending::Temp(id) => self.place_temporary(id),
-                Pending::Named(id) => self.guards[id].borrowed = true,
+                Pending::Named(id) => self.note_use(id),
             }
+        }
+    }
+
+    /// A named guard read (borrowed) here: after an await, it is needed on both sides.
+    fn note_use(&mut self, id: GuardId) {
+        let guard = &mut self.guards[id];
+        guard.borrowed = true;
+        if !guard.awaits.is_empty() {
+            guard.used_after_await = true;
         }
     }
 
@@ -310,9 +319,11 @@ impl<'a> Walker<'a> {
             match item {
                 Pending::Temp(id) => self.state.flow.release(id),
                 Pending::Named(id) => {
-                    self.unbind(id);
                     self.state.flow.live.remove(&id);
                     let guard = &mut self.guards[id];
+                    if !explicit_drop && !guard.awaits.is_empty() {
+                        guard.used_after_await = true;
+                    }
                     guard.released_at.get_or_insert(at);
                     if explicit_drop {
                         guard.dropped_at = Some(at);
@@ -330,10 +341,7 @@ impl<'a> Walker<'a> {
         pending
             .into_iter()
             .map(|item| match item {
-                Pending::Named(id) => {
-                    self.unbind(id);
-                    Pending::Temp(id)
-                }
+                Pending::Named(id) => Pending::Temp(id),
                 temp => temp,
             })
             .collect()
@@ -453,7 +461,7 @@ impl<'a> Walker<'a> {
             if let Some(tail) = list.tail_expr() {
                 let own_scope = is_body || drop_scopes::tail_expression_is_own_scope(self.edition);
                 if own_scope {
-                    self.push_scope(ScopeKind::Temporary, span_of(&tail));
+                    self.push_scope(ScopeKind::Temporary, end_span(tail.syntax().text_range()));
                 }
                 pending = self.eval(&tail);
                 pending = self.moved_on(pending);
@@ -581,7 +589,7 @@ impl<'a> Walker<'a> {
                 for item in pending {
                     match item {
                         Pending::Temp(id) => self.place_extended(id),
-                        Pending::Named(id) => self.guards[id].borrowed = true,
+                        Pending::Named(id) => self.note_use(id),
                     }
                 }
                 return;
@@ -746,10 +754,6 @@ impl<'a> Walker<'a> {
         let alive = self.state.flow.live.contains_key(&id) || self.state.flow.zombies.contains(&id);
         if !alive {
             return Vec::new();
-        }
-        let guard = &mut self.guards[id];
-        if !guard.awaits.is_empty() {
-            guard.used_after_await = true;
         }
         vec![Pending::Named(id)]
     }
@@ -1248,7 +1252,7 @@ impl<'a> Walker<'a> {
                     self.walk_stmt(&stmt);
                 }
                 if let Some(tail) = list.tail_expr() {
-                    self.push_scope(ScopeKind::Temporary, span_of(&tail));
+                    self.push_scope(ScopeKind::Temporary, end_span(tail.syntax().text_range()));
                     let pending = self.eval(&tail);
                     self.consume(pending, span_of(&tail), false);
                     self.pop_scope();

@@ -127,20 +127,20 @@ fn parse_ranges_as_exprs(
     let source = source_text(pieces)?;
     let (base, text) = source;
     let first = u32::from(ranges[0].0) as usize;
-    if first < PREFIX.len() + 1 {
+    if first < PREFIX.len() {
         return None;
     }
-    // Padding keeps offsets; each piece becomes `(expr);` so a block or `if` is one statement.
+    // Padding keeps offsets; each piece becomes `expr;` (the `;` takes the place of the comma
+    // or arrow that followed it in the real file).
     let mut fake = String::with_capacity(u32::from(ranges[ranges.len() - 1].1) as usize + 16);
     fake.push_str(PREFIX);
     for (start, end) in ranges {
         let start = u32::from(*start) as usize;
         let end = u32::from(*end) as usize;
-        let padding = start.checked_sub(fake.len() + 1)?;
+        let padding = start.checked_sub(fake.len())?;
         fake.extend(std::iter::repeat_n(' ', padding));
-        fake.push('(');
         fake.push_str(text.get(start - base..end - base)?);
-        fake.push_str(");");
+        fake.push(';');
     }
     fake.push('}');
     let parse = crate::parse::parse_source(&fake, edition).ok()?;
@@ -152,10 +152,7 @@ fn parse_ranges_as_exprs(
         .stmt_list()?
         .statements()
         .filter_map(|stmt| match stmt {
-            ast::Stmt::ExprStmt(expr_stmt) => match expr_stmt.expr()? {
-                ast::Expr::ParenExpr(paren) => paren.expr(),
-                other => Some(other),
-            },
+            ast::Stmt::ExprStmt(expr_stmt) => expr_stmt.expr(),
             _ => None,
         })
         .collect();

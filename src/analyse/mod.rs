@@ -1,10 +1,139 @@
 //! Analysis: which guards are alive at which awaits.
+//!
+//! `check_source` analyses one file on its own; `CrateAnalysis` first indexes every file of a
+//! crate (struct fields, aliases, statics, fn return types) so a lock declared in one file is
+//! recognised where another file locks it.
 
 pub mod classify;
 pub mod drop_scopes;
-pub mod liveness;
 pub mod imports;
 pub mod index;
+pub mod liveness;
 pub mod lock_types;
 pub mod macros;
+pub mod suppress;
 pub mod types;
+
+use ra_ap_syntax::{AstNode, Edition, SourceFile, ast};
+
+use crate::finding::{Finding, FindingKind, HeldBecause};
+use classify::Classifier;
+use imports::Imports;
+use index::ItemIndex;
+use liveness::{GuardRecord, Walker};
+use lock_types::LockClass;
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CheckOptions {
+    /// Also report async-aware locks (tokio, futures, async-lock) and semaphore permits.
+    pub include_async_locks: bool,
+}
+
+/// Words without which a file cannot hold a guard across an await: no `await` keyword and no
+/// awaiting macro means nothing to report, so the file need not even be parsed.
+pub fn may_have_findings(text: &str) -> bool {
+    text.contains("await") || text.contains("select!") || text.contains("join!")
+}
+
+/// Words without which a file declares nothing the index needs (locks, guards, their
+/// aliases and the structs and fns that hold or return them).
+pub fn may_declare_locks(text: &str) -> bool {
+    const WORDS: &[&str] =
+        &["Mutex", "RwLock", "RefCell", "Guard", "Ref<", "RefMut", "DashMap", "Semaphore", "Permit"];
+    WORDS.iter().any(|word| text.contains(word))
+}
+
+/// Analyses one file with an index of that file alone.
+pub fn check_source(text: &str, edition: Edition, options: CheckOptions) -> Vec<Finding> {
+    let tree = SourceFile::parse(text, edition).tree();
+    let imports = Imports::collect(tree.syntax());
+    let mut index = ItemIndex::default();
+    index.add_file(tree.syntax(), &imports);
+    analyse_tree(&tree, &index, &imports, edition, options)
+}
+
+/// Analyses a parsed file against a crate's index (which should include this file).
+pub fn analyse_tree(
+    tree: &SourceFile,
+    index: &ItemIndex,
+    imports: &Imports,
+    edition: Edition,
+    options: CheckOptions,
+) -> Vec<Finding> {
+    let classifier = Classifier { index, imports };
+    let mut walker = Walker::new(classifier, edition, tree.syntax().clone());
+    for function in tree.syntax().descendants().filter_map(ast::Fn::cast) {
+        walker.walk_fn(&function);
+    }
+    let mut findings: Vec<Finding> = walker
+        .guards
+        .iter()
+        .flat_map(|guard| findings_of(guard, options))
+        .filter(|finding| !is_suppressed(tree, finding))
+        .collect();
+    findings.sort_by_key(|finding| (finding.acquire, finding.kind.code()));
+    findings.dedup_by(|later, earlier| later.acquire == earlier.acquire && later.kind == earlier.kind);
+    findings
+}
+
+fn is_suppressed(tree: &SourceFile, finding: &Finding) -> bool {
+    let lint = suppress::lint_name(finding.kind);
+    std::iter::once(finding.acquire)
+        .chain(finding.awaits.iter().copied())
+        .any(|span| suppress::is_suppressed(tree.syntax(), span.into(), lint))
+}
+
+/// The findings one guard's record amounts to: held at awaits, and/or dropped-but-not-`Send`.
+fn findings_of(guard: &GuardRecord, options: CheckOptions) -> Vec<Finding> {
+    let class = guard.acquisition.class;
+    if class == LockClass::Async && !options.include_async_locks {
+        return Vec::new();
+    }
+    let mut findings = Vec::new();
+    let base = |kind, awaits: &Vec<_>, held_because, released_at| {
+        let mut awaits: Vec<_> = awaits.clone();
+        awaits.sort();
+        awaits.dedup();
+        let mut finding = Finding {
+            kind,
+            lock: guard.acquisition.lock.to_owned(),
+            acquire_method: guard.acquisition.method.clone(),
+            binding: guard.binding.clone(),
+            acquire: guard.acquire,
+            awaits,
+            released_at,
+            held_because,
+            context: guard.context,
+            used_after_await: guard.used_after_await,
+            suggested: None,
+            borrowed: guard.borrowed,
+            in_macro: guard.in_macro,
+        };
+        finding.suggested = crate::plan::suggest(&finding);
+        finding
+    };
+    if !guard.awaits.is_empty() {
+        let kind = match class {
+            LockClass::Blocking => FindingKind::GuardHeldAcrossAwait,
+            LockClass::RefCell => FindingKind::RefcellBorrowHeldAcrossAwait,
+            LockClass::Async => FindingKind::AsyncGuardHeldAcrossAwait,
+        };
+        let held_because = if guard.loop_carried {
+            HeldBecause::HeldAcrossLoopIteration
+        } else if guard.sometimes && guard.binding.is_some() {
+            HeldBecause::NotDroppedOnEveryPath
+        } else {
+            guard.held_because.unwrap_or(HeldBecause::StatementTemporary)
+        };
+        findings.push(base(kind, &guard.awaits, held_because, guard.released_at));
+    }
+    if !guard.zombie_awaits.is_empty() && class != LockClass::Async {
+        findings.push(base(
+            FindingKind::DroppedButNotSend,
+            &guard.zombie_awaits,
+            HeldBecause::DroppedAfterBorrow,
+            guard.dropped_at.or(guard.released_at),
+        ));
+    }
+    findings
+}

@@ -386,6 +386,8 @@ mod tests {
             context: Span::new(0, text.len() as u32),
             used_after_await: false,
             suggested: Some(Strategy::Scope),
+            borrowed: false,
+            in_macro: false,
         }
     }
 

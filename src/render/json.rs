@@ -112,6 +112,8 @@ mod tests {
             context: Span::new(0, TEXT.len() as u32 - 1),
             used_after_await: false,
             suggested: Some(Strategy::Scope),
+            borrowed: false,
+            in_macro: false,
         }
     }
 

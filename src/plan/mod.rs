@@ -1,0 +1,34 @@
+//! Planning: which transform fixes a finding, following the decision table in the README.
+//!
+//! | the guard…                                   | strategy                          |
+//! |----------------------------------------------|-----------------------------------|
+//! | is a named binding, never borrowed           | `drop` after its last use         |
+//! | is not used after the await                  | `scope` (a block ends it earlier) |
+//! | is used after the await, lock is blocking    | `async-mutex` (not automatic yet) |
+//! | is a `RefCell` borrow used after the await   | none: restructure by hand         |
+//! | sits inside a macro's arguments              | none: macros are never edited     |
+
+use crate::finding::{Finding, FindingKind, HeldBecause, Strategy};
+
+/// The least invasive strategy that is safe for the finding, or `None` when guardfix has no
+/// automatic fix for it.
+pub fn suggest(finding: &Finding) -> Option<Strategy> {
+    if finding.in_macro {
+        return None;
+    }
+    if finding.kind == FindingKind::DroppedButNotSend {
+        return Some(Strategy::Scope);
+    }
+    if finding.used_after_await {
+        return match finding.kind {
+            FindingKind::GuardHeldAcrossAwait => Some(Strategy::AsyncMutex),
+            _ => None,
+        };
+    }
+    match finding.held_because {
+        HeldBecause::AsyncFnParameter | HeldBecause::CapturedByAsyncBlock => None,
+        HeldBecause::HeldAcrossLoopIteration | HeldBecause::NotDroppedOnEveryPath => None,
+        HeldBecause::NamedBinding if !finding.borrowed => Some(Strategy::Drop),
+        _ => Some(Strategy::Scope),
+    }
+}
