@@ -5,7 +5,9 @@
 //! → `render` (diagnostics, JSON, diffs) / `write` (atomic in-place writes).
 
 pub mod analyse;
+pub mod cli_fix;
 pub mod discover;
+pub mod driver;
 pub mod finding;
 pub mod parse;
 pub mod plan;

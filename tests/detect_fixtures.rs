@@ -16,7 +16,8 @@ fn describe(text: &str, findings: &[Finding]) -> String {
     let mut out = String::new();
     for finding in findings {
         let (acquire_line, acquire_col) = index.line_col(finding.acquire.start);
-        let awaits: Vec<String> = finding.awaits.iter().map(|span| line(span.start).to_string()).collect();
+        let awaits: Vec<String> =
+            finding.awaits.iter().map(|span| line(span.start).to_string()).collect();
         out.push_str(&format!(
             "{acquire_line}:{acquire_col} {} {} {}::{} {} awaits@{} released@{} {}\n",
             finding.kind.code(),
@@ -55,7 +56,9 @@ fn detect_fixtures() {
     settings.bind(|| {
         insta::glob!("../transforms/detect", "*.rs", |path| {
             let text = std::fs::read_to_string(path).unwrap();
-            let options = CheckOptions { include_async_locks: text.contains("// options: include-async-locks") };
+            let options = CheckOptions {
+                include_async_locks: text.contains("// options: include-async-locks"),
+            };
             insta::assert_snapshot!(report(&text, options));
         });
     });

@@ -155,7 +155,9 @@ impl Classifier<'_> {
         let first_arg = || call.arg_list().and_then(|args| args.args().next());
         match (owner, function) {
             // `std::io::stdout()`: a lock on the process's stdout.
-            (_, "stdout" | "stderr" | "stdin") if full.starts_with("std::io") || owner == Some("io") => {
+            (_, "stdout" | "stderr" | "stdin")
+                if full.starts_with("std::io") || owner == Some("io") =>
+            {
                 let path = match function {
                     "stdout" => "std::io::Stdout",
                     "stderr" => "std::io::Stderr",
@@ -182,9 +184,12 @@ impl Classifier<'_> {
                 .map_or(Ty::Unknown, |arg| self.type_of_at_depth(&arg, locals, depth + 1)),
             (Some(owner), _) if lock_types::guard_type(owner).is_some() => {
                 if lock_types::guard_constructor_fn(function) {
-                    let (class, lock) = lock_types::guard_type(owner).unwrap_or((LockClass::Blocking, "std::sync::Mutex"));
+                    let (class, lock) = lock_types::guard_type(owner)
+                        .unwrap_or((LockClass::Blocking, "std::sync::Mutex"));
                     // The mapped guard keeps the family of the guard passed in when known.
-                    return match first_arg().map(|arg| self.type_of_at_depth(&arg, locals, depth + 1)) {
+                    return match first_arg()
+                        .map(|arg| self.type_of_at_depth(&arg, locals, depth + 1))
+                    {
                         Some(guard @ Ty::Guard(..)) => guard,
                         _ => Ty::Guard(class, lock),
                     };
@@ -238,7 +243,8 @@ impl Classifier<'_> {
             return None;
         }
         let parent = call.syntax().parent().and_then(ast::MethodCallExpr::cast)?;
-        let unwrapped = parent.name_ref().is_some_and(|name| matches!(&*name.text(), "unwrap" | "expect"));
+        let unwrapped =
+            parent.name_ref().is_some_and(|name| matches!(&*name.text(), "unwrap" | "expect"));
         if !unwrapped {
             return None;
         }

@@ -89,12 +89,7 @@ impl Imports {
 }
 
 fn path_text(path: &ast::Path) -> String {
-    path.syntax()
-        .text()
-        .to_string()
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect()
+    path.syntax().text().to_string().chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 fn join(prefix: &str, own: &str) -> String {

@@ -14,7 +14,9 @@ use super::imports::Imports;
 use super::lock_types;
 #[cfg(test)]
 use super::lock_types::LockClass;
-use super::types::{Ty, TypeExpr, is_element_collection, is_transparent_wrapper, last_segment, type_expr};
+use super::types::{
+    Ty, TypeExpr, is_element_collection, is_transparent_wrapper, last_segment, type_expr,
+};
 
 #[derive(Clone, Debug, Default)]
 pub struct ItemIndex {
@@ -167,7 +169,10 @@ impl ItemIndex {
         self.structs.contains_key(name)
     }
 
-    fn agreeing<'a>(&self, candidates: impl Iterator<Item = (Option<&'a str>, &'a TypeExpr)>) -> Ty {
+    fn agreeing<'a>(
+        &self,
+        candidates: impl Iterator<Item = (Option<&'a str>, &'a TypeExpr)>,
+    ) -> Ty {
         let mut agreed: Option<Ty> = None;
         for (owner, ret) in candidates {
             let ty = self.resolve(ret, owner);
@@ -227,12 +232,12 @@ impl ItemIndex {
 
     /// A user struct is a guard when one of its fields holds a guard.
     fn struct_as_ty(&self, name: &str, depth: usize) -> Ty {
-        let holds_guard = self.structs[name].iter().flat_map(|fields| fields.values()).find_map(|field| {
-            match self.resolve_at_depth(field, Some(name), depth + 1) {
+        let holds_guard = self.structs[name].iter().flat_map(|fields| fields.values()).find_map(
+            |field| match self.resolve_at_depth(field, Some(name), depth + 1) {
                 guard @ Ty::Guard(..) => Some(guard),
                 _ => None,
-            }
-        });
+            },
+        );
         holds_guard.unwrap_or_else(|| Ty::Named(name.to_owned()))
     }
 }
@@ -293,9 +298,18 @@ mod tests {
         let index = index(
             "use std::sync::{Arc, Mutex};\ntype Shared = Arc<Mutex<Vec<u8>>>;\nstruct S { a: Shared, b: parking_lot::RwLock<u8>, c: std::cell::RefCell<u8>, d: Vec<u8> }",
         );
-        assert_eq!(index.field_ty("S", "a"), Ty::Lock(lock_types::family_by_path("std::sync::Mutex").unwrap()));
-        assert_eq!(index.field_ty("S", "b"), Ty::Lock(lock_types::family_by_path("parking_lot::RwLock").unwrap()));
-        assert_eq!(index.field_ty("S", "c"), Ty::Lock(lock_types::family_by_path("std::cell::RefCell").unwrap()));
+        assert_eq!(
+            index.field_ty("S", "a"),
+            Ty::Lock(lock_types::family_by_path("std::sync::Mutex").unwrap())
+        );
+        assert_eq!(
+            index.field_ty("S", "b"),
+            Ty::Lock(lock_types::family_by_path("parking_lot::RwLock").unwrap())
+        );
+        assert_eq!(
+            index.field_ty("S", "c"),
+            Ty::Lock(lock_types::family_by_path("std::cell::RefCell").unwrap())
+        );
         assert_eq!(index.field_ty("S", "d"), Ty::Unknown);
     }
 

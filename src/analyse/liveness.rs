@@ -146,12 +146,15 @@ pub struct Walker<'a> {
 
 impl Locals for ContextState {
     fn local_ty(&self, name: &str) -> Option<Ty> {
-        self.scopes.iter().rev().flat_map(|scope| scope.locals.iter().rev()).find(|local| local.name == name).map(|local| {
-            match (&local.ty, local.guard) {
+        self.scopes
+            .iter()
+            .rev()
+            .flat_map(|scope| scope.locals.iter().rev())
+            .find(|local| local.name == name)
+            .map(|local| match (&local.ty, local.guard) {
                 (Ty::Unknown, Some(_)) => Ty::Guard(LockClass::Blocking, "std::sync::Mutex"),
                 (ty, _) => ty.clone(),
-            }
-        })
+            })
     }
     fn self_type(&self) -> Option<&str> {
         self.self_type.as_deref()
@@ -184,8 +187,14 @@ impl<'a> Walker<'a> {
         let Some(body) = function.body() else { return };
         let is_async = function.async_token().is_some();
         let self_type = enclosing_impl_self_type(function.syntax()).flatten();
-        let mut params = Scope { kind: ScopeKind::Block, locals: Vec::new(), guards: Vec::new(), end: end_span(body.syntax().text_range()) };
-        self.state = ContextState { context: span_of(function), self_type, ..ContextState::default() };
+        let mut params = Scope {
+            kind: ScopeKind::Block,
+            locals: Vec::new(),
+            guards: Vec::new(),
+            end: end_span(body.syntax().text_range()),
+        };
+        self.state =
+            ContextState { context: span_of(function), self_type, ..ContextState::default() };
         let mut param_guards = Vec::new();
         if let Some(list) = function.param_list() {
             for param in list.params() {
@@ -195,7 +204,8 @@ impl<'a> Walker<'a> {
                 let names = bound_names(&pat);
                 let guard = match (&ty, is_async, names.first()) {
                     (Ty::Guard(class, lock), true, Some(name)) => {
-                        let acquisition = Acquisition { lock, class: *class, method: "parameter".into() };
+                        let acquisition =
+                            Acquisition { lock, class: *class, method: "parameter".into() };
                         let id = self.new_guard(acquisition, span_of(&param), false);
                         self.guards[id].binding = Some(name.clone());
                         self.guards[id].held_because = Some(HeldBecause::AsyncFnParameter);
@@ -293,10 +303,13 @@ impl<'a> Walker<'a> {
     }
 
     fn place_temporary(&mut self, id: GuardId) {
-        let Some(target) = self.state.scopes.iter().rposition(|scope| scope.kind == ScopeKind::Temporary) else {
+        let Some(target) =
+            self.state.scopes.iter().rposition(|scope| scope.kind == ScopeKind::Temporary)
+        else {
             return;
         };
-        let innermost_block = self.state.scopes.iter().rposition(|scope| scope.kind == ScopeKind::Block);
+        let innermost_block =
+            self.state.scopes.iter().rposition(|scope| scope.kind == ScopeKind::Block);
         let reason = self.state.scrutinee_reason.unwrap_or(match innermost_block {
             Some(block) if block > target => HeldBecause::TailExpressionTemporary,
             _ => HeldBecause::StatementTemporary,
@@ -306,7 +319,9 @@ impl<'a> Walker<'a> {
     }
 
     fn place_extended(&mut self, id: GuardId) {
-        let Some(target) = self.state.scopes.iter().rposition(|scope| scope.kind == ScopeKind::Block) else {
+        let Some(target) =
+            self.state.scopes.iter().rposition(|scope| scope.kind == ScopeKind::Block)
+        else {
             return;
         };
         self.guards[id].held_because.get_or_insert(HeldBecause::LifetimeExtendedTemporary);
@@ -364,7 +379,8 @@ impl<'a> Walker<'a> {
             Pending::Temp(id) => Some(*id),
             Pending::Named(_) => None,
         });
-        let block = self.state.scopes.iter().rposition(|scope| scope.kind == ScopeKind::Block).unwrap_or(0);
+        let block =
+            self.state.scopes.iter().rposition(|scope| scope.kind == ScopeKind::Block).unwrap_or(0);
         for item in &pending {
             let (Pending::Temp(id) | Pending::Named(id)) = *item;
             let guard = &mut self.guards[id];
@@ -388,7 +404,8 @@ impl<'a> Walker<'a> {
     fn pop_scope(&mut self) {
         let Some(scope) = self.state.scopes.pop() else { return };
         for id in scope.guards {
-            let was_alive = self.state.flow.live.contains_key(&id) || self.state.flow.zombies.contains(&id);
+            let was_alive =
+                self.state.flow.live.contains_key(&id) || self.state.flow.zombies.contains(&id);
             self.state.flow.release(id);
             if was_alive && !self.state.flow.unreachable {
                 let guard = &mut self.guards[id];
@@ -409,7 +426,11 @@ impl<'a> Walker<'a> {
         flow
     }
 
-    fn with_scrutinee_reason<T>(&mut self, reason: HeldBecause, f: impl FnOnce(&mut Self) -> T) -> T {
+    fn with_scrutinee_reason<T>(
+        &mut self,
+        reason: HeldBecause,
+        f: impl FnOnce(&mut Self) -> T,
+    ) -> T {
         let saved = self.state.scrutinee_reason.replace(reason);
         let result = f(self);
         self.state.scrutinee_reason = saved;
@@ -448,11 +469,22 @@ impl<'a> Walker<'a> {
             self.walk_nested_context(block.syntax(), block.move_token().is_some(), None);
             return Vec::new();
         }
-        let label = block.label().and_then(|label| label.lifetime()).map(|lifetime| lifetime.text().to_string());
+        let label = block
+            .label()
+            .and_then(|label| label.lifetime())
+            .map(|lifetime| lifetime.text().to_string());
         if label.is_some() {
-            self.state.loops.push(LoopFrame { label, is_block: true, scope_depth: self.state.scopes.len(), breaks: Vec::new(), continues: Vec::new() });
+            self.state.loops.push(LoopFrame {
+                label,
+                is_block: true,
+                scope_depth: self.state.scopes.len(),
+                breaks: Vec::new(),
+                continues: Vec::new(),
+            });
         }
-        self.without_scrutinee_reason(|walker| walker.push_scope(ScopeKind::Block, end_span(block.syntax().text_range())));
+        self.without_scrutinee_reason(|walker| {
+            walker.push_scope(ScopeKind::Block, end_span(block.syntax().text_range()))
+        });
         let mut pending = Vec::new();
         if let Some(list) = block.stmt_list() {
             for stmt in list.statements() {
@@ -550,7 +582,9 @@ impl<'a> Walker<'a> {
                 }
                 Vec::new()
             }
-            ast::Expr::ParenExpr(paren) => paren.expr().map(|inner| self.eval_extending(&inner)).unwrap_or_default(),
+            ast::Expr::ParenExpr(paren) => {
+                paren.expr().map(|inner| self.eval_extending(&inner)).unwrap_or_default()
+            }
             ast::Expr::CastExpr(cast) => {
                 if let Some(inner) = cast.expr() {
                     let pending = self.eval_extending(&inner);
@@ -571,7 +605,9 @@ impl<'a> Walker<'a> {
 
     fn eval_extended_place(&mut self, expr: &ast::Expr) {
         let base = match expr {
-            ast::Expr::PrefixExpr(prefix) if prefix.op_kind() == Some(ast::UnaryOp::Deref) => prefix.expr(),
+            ast::Expr::PrefixExpr(prefix) if prefix.op_kind() == Some(ast::UnaryOp::Deref) => {
+                prefix.expr()
+            }
             ast::Expr::FieldExpr(field) => field.expr(),
             ast::Expr::ParenExpr(paren) => paren.expr(),
             ast::Expr::IndexExpr(index) => {
@@ -608,8 +644,12 @@ impl<'a> Walker<'a> {
             ast::Expr::MethodCallExpr(call) => self.eval_method_call(call),
             ast::Expr::CallExpr(call) => self.eval_call(call),
             ast::Expr::AwaitExpr(await_expr) => self.eval_await(await_expr),
-            ast::Expr::ParenExpr(paren) => paren.expr().map(|inner| self.eval(&inner)).unwrap_or_default(),
-            ast::Expr::TryExpr(try_expr) => try_expr.expr().map(|inner| self.eval(&inner)).unwrap_or_default(),
+            ast::Expr::ParenExpr(paren) => {
+                paren.expr().map(|inner| self.eval(&inner)).unwrap_or_default()
+            }
+            ast::Expr::TryExpr(try_expr) => {
+                try_expr.expr().map(|inner| self.eval(&inner)).unwrap_or_default()
+            }
             ast::Expr::RefExpr(reference) => {
                 self.eval_settled(reference.expr());
                 Vec::new()
@@ -713,7 +753,11 @@ impl<'a> Walker<'a> {
                 Vec::new()
             }
             ast::Expr::WhileExpr(while_expr) => {
-                self.walk_loop(LoopShape::While(while_expr.condition()), while_expr.label(), while_expr.loop_body());
+                self.walk_loop(
+                    LoopShape::While(while_expr.condition()),
+                    while_expr.label(),
+                    while_expr.loop_body(),
+                );
                 Vec::new()
             }
             ast::Expr::ForExpr(for_expr) => {
@@ -749,7 +793,9 @@ impl<'a> Walker<'a> {
         if path.qualifier().is_some() {
             return Vec::new();
         }
-        let Some(name) = path.segment().and_then(|segment| segment.name_ref()) else { return Vec::new() };
+        let Some(name) = path.segment().and_then(|segment| segment.name_ref()) else {
+            return Vec::new();
+        };
         let Some(id) = self.local_guard(&name.text()) else { return Vec::new() };
         let alive = self.state.flow.live.contains_key(&id) || self.state.flow.zombies.contains(&id);
         if !alive {
@@ -759,9 +805,11 @@ impl<'a> Walker<'a> {
     }
 
     fn eval_method_call(&mut self, call: &ast::MethodCallExpr) -> Vec<Pending> {
-        let receiver_pending = call.receiver().map(|receiver| self.eval(&receiver)).unwrap_or_default();
+        let receiver_pending =
+            call.receiver().map(|receiver| self.eval(&receiver)).unwrap_or_default();
         let method = call.name_ref().map(|name| name.text().to_string()).unwrap_or_default();
-        let args: Vec<ast::Expr> = call.arg_list().map(|list| list.args().collect()).unwrap_or_default();
+        let args: Vec<ast::Expr> =
+            call.arg_list().map(|list| list.args().collect()).unwrap_or_default();
         if !receiver_pending.is_empty() && lock_types::passes_guard_through(&method) {
             for arg in &args {
                 let pending = self.eval(arg);
@@ -771,8 +819,13 @@ impl<'a> Walker<'a> {
         }
         self.settle(receiver_pending);
         let receiver_local = match call.receiver() {
-            Some(ast::Expr::PathExpr(path)) if path.path().is_some_and(|p| p.qualifier().is_none()) => {
-                path.path().and_then(|p| p.segment()).and_then(|s| s.name_ref()).map(|n| n.text().to_string())
+            Some(ast::Expr::PathExpr(path))
+                if path.path().is_some_and(|p| p.qualifier().is_none()) =>
+            {
+                path.path()
+                    .and_then(|p| p.segment())
+                    .and_then(|s| s.name_ref())
+                    .map(|n| n.text().to_string())
             }
             _ => None,
         };
@@ -783,7 +836,18 @@ impl<'a> Walker<'a> {
             }
             // `guards.push(m.lock().unwrap())`: the local collection now holds the guard.
             match &receiver_local {
-                Some(local) if matches!(method.as_str(), "push" | "push_back" | "push_front" | "insert" | "replace" | "get_or_insert" | "extend") => {
+                Some(local)
+                    if matches!(
+                        method.as_str(),
+                        "push"
+                            | "push_back"
+                            | "push_front"
+                            | "insert"
+                            | "replace"
+                            | "get_or_insert"
+                            | "extend"
+                    ) =>
+                {
                     self.bind_into_existing_local(pending, local);
                 }
                 _ => self.consume(pending, span_of(call), false),
@@ -796,11 +860,14 @@ impl<'a> Walker<'a> {
         if lock_types::passes_guard_through(&method) {
             return Vec::new();
         }
-        let self_type = match call.receiver().map(|receiver| self.classifier.type_of(&receiver, &self.state)) {
-            Some(Ty::Named(owner)) => Some(owner),
-            _ => None,
-        };
-        if let Ty::Guard(class, lock) = self.classifier.index.method_ret(self_type.as_deref(), &method) {
+        let self_type =
+            match call.receiver().map(|receiver| self.classifier.type_of(&receiver, &self.state)) {
+                Some(Ty::Named(owner)) => Some(owner),
+                _ => None,
+            };
+        if let Ty::Guard(class, lock) =
+            self.classifier.index.method_ret(self_type.as_deref(), &method)
+        {
             let acquisition = Acquisition { lock, class, method };
             let in_macro = self.in_macro(call.syntax());
             return vec![Pending::Temp(self.new_guard(acquisition, span_of(call), in_macro))];
@@ -824,7 +891,9 @@ impl<'a> Walker<'a> {
             self.guards[id].held_because = Some(HeldBecause::NamedBinding);
             let scope = &mut self.state.scopes[scope_index];
             scope.guards.push(id);
-            if let Some(local) = scope.locals.iter_mut().rev().find(|local| local.name == local_name) {
+            if let Some(local) =
+                scope.locals.iter_mut().rev().find(|local| local.name == local_name)
+            {
                 local.guard.get_or_insert(id);
             }
         }
@@ -833,7 +902,9 @@ impl<'a> Walker<'a> {
     fn eval_call(&mut self, call: &ast::CallExpr) -> Vec<Pending> {
         let callee = call.expr();
         let callee_path = match &callee {
-            Some(ast::Expr::PathExpr(path_expr)) => path_expr.path().map(|path| path.syntax().text().to_string()),
+            Some(ast::Expr::PathExpr(path_expr)) => {
+                path_expr.path().map(|path| path.syntax().text().to_string())
+            }
             _ => {
                 self.eval_settled(callee.clone());
                 None
@@ -847,18 +918,26 @@ impl<'a> Walker<'a> {
         let segments: Vec<&str> = callee_path.split("::").map(str::trim).collect();
         let function = segments.last().copied().unwrap_or_default();
         let owner = segments.len().checked_sub(2).map(|at| segments[at]);
-        if matches!(segments.as_slice(), ["drop"] | ["mem", "drop"] | ["std" | "core", "mem", "drop"]) {
+        if matches!(
+            segments.as_slice(),
+            ["drop"] | ["mem", "drop"] | ["std" | "core", "mem", "drop"]
+        ) {
             self.consume(pending, span_of(call), true);
             return Vec::new();
         }
         let wraps_value = function.starts_with(|c: char| c.is_uppercase())
-            || matches!(owner, Some("Box" | "Rc" | "Arc" | "Some" | "Ok" | "Mutex" | "RefCell" | "Cell"))
+            || matches!(
+                owner,
+                Some("Box" | "Rc" | "Arc" | "Some" | "Ok" | "Mutex" | "RefCell" | "Cell")
+            )
             || owner.is_some_and(|owner| lock_types::guard_type(owner).is_some());
         if wraps_value && !pending.is_empty() {
             return self.moved_on(pending);
         }
         self.consume(pending, span_of(call), false);
-        if let Ty::Guard(class, lock) = self.classifier.type_of(&ast::Expr::CallExpr(call.clone()), &self.state) {
+        if let Ty::Guard(class, lock) =
+            self.classifier.type_of(&ast::Expr::CallExpr(call.clone()), &self.state)
+        {
             let acquisition = Acquisition { lock, class, method: function.to_owned() };
             let in_macro = self.in_macro(call.syntax());
             return vec![Pending::Temp(self.new_guard(acquisition, span_of(call), in_macro))];
@@ -872,10 +951,16 @@ impl<'a> Walker<'a> {
         self.settle(pending);
         self.record_await(span_of(await_expr));
         if let Some(ast::Expr::MethodCallExpr(call)) = &operand {
-            if let Some(acquisition) = self.classifier.acquisition_of_method(call, &self.state, true) {
+            if let Some(acquisition) =
+                self.classifier.acquisition_of_method(call, &self.state, true)
+            {
                 if acquisition.class == LockClass::Async {
                     let in_macro = self.in_macro(await_expr.syntax());
-                    return vec![Pending::Temp(self.new_guard(acquisition, span_of(await_expr), in_macro))];
+                    return vec![Pending::Temp(self.new_guard(
+                        acquisition,
+                        span_of(await_expr),
+                        in_macro,
+                    ))];
                 }
             }
         }
@@ -932,7 +1017,10 @@ impl<'a> Walker<'a> {
         let is_let = condition.as_ref().is_some_and(condition_has_let);
         let mut branch_pending = Vec::new();
         if !is_let {
-            self.push_scope(ScopeKind::Temporary, condition.as_ref().map_or(span_of(if_expr), |c| end_span(c.syntax().text_range())));
+            self.push_scope(
+                ScopeKind::Temporary,
+                condition.as_ref().map_or(span_of(if_expr), |c| end_span(c.syntax().text_range())),
+            );
             self.eval_settled(condition);
             self.pop_scope();
             let before = self.state.flow.clone();
@@ -948,10 +1036,14 @@ impl<'a> Walker<'a> {
         // until the end of the enclosing statement.
         let own_scope = drop_scopes::if_let_scrutinee_drops_before_else(self.edition);
         if own_scope {
-            let end = if_expr.then_branch().map_or(span_of(if_expr), |then| end_span(then.syntax().text_range()));
+            let end = if_expr
+                .then_branch()
+                .map_or(span_of(if_expr), |then| end_span(then.syntax().text_range()));
             self.push_scope(ScopeKind::Temporary, end);
         }
-        let then_end = if_expr.then_branch().map_or(span_of(if_expr), |then| end_span(then.syntax().text_range()));
+        let then_end = if_expr
+            .then_branch()
+            .map_or(span_of(if_expr), |then| end_span(then.syntax().text_range()));
         self.push_scope(ScopeKind::Block, then_end);
         if let Some(condition) = &condition {
             self.eval_let_chain(condition, HeldBecause::IfLetScrutinee);
@@ -996,7 +1088,9 @@ impl<'a> Walker<'a> {
     /// `reason`; plain operands are temporary scopes of their own.
     fn eval_let_chain(&mut self, condition: &ast::Expr, reason: HeldBecause) {
         match condition {
-            ast::Expr::BinExpr(bin) if matches!(bin.op_kind(), Some(ast::BinaryOp::LogicOp(ast::LogicOp::And))) => {
+            ast::Expr::BinExpr(bin)
+                if matches!(bin.op_kind(), Some(ast::BinaryOp::LogicOp(ast::LogicOp::And))) =>
+            {
                 if let Some(lhs) = bin.lhs() {
                     self.eval_let_chain(&lhs, reason);
                 }
@@ -1035,7 +1129,9 @@ impl<'a> Walker<'a> {
             match_expr.expr().map(|scrutinee| walker.eval(&scrutinee)).unwrap_or_default()
         });
         let scrutinee_guards: Vec<Pending> = scrutinee_pending.clone();
-        self.with_scrutinee_reason(HeldBecause::MatchScrutinee, |walker| walker.settle(scrutinee_pending));
+        self.with_scrutinee_reason(HeldBecause::MatchScrutinee, |walker| {
+            walker.settle(scrutinee_pending)
+        });
         let start = self.state.flow.clone();
         let mut merged: Option<Flow> = None;
         let mut pending = Vec::new();
@@ -1044,7 +1140,11 @@ impl<'a> Walker<'a> {
             self.push_scope(ScopeKind::Block, end_span(arm.syntax().text_range()));
             let names = arm.pat().map(|pat| bound_names(&pat)).unwrap_or_default();
             if !names.is_empty() {
-                let bound: Vec<Pending> = scrutinee_guards.iter().filter(|item| matches!(item, Pending::Temp(_))).copied().collect();
+                let bound: Vec<Pending> = scrutinee_guards
+                    .iter()
+                    .filter(|item| matches!(item, Pending::Temp(_)))
+                    .copied()
+                    .collect();
                 if !bound.is_empty() {
                     self.bind(bound, &names, Ty::Unknown);
                 } else {
@@ -1083,8 +1183,14 @@ impl<'a> Walker<'a> {
         self.walk_loop(LoopShape::For(names), for_expr.label(), for_expr.loop_body());
     }
 
-    fn walk_loop(&mut self, shape: LoopShape, label: Option<ast::Label>, body: Option<ast::BlockExpr>) {
-        let label = label.and_then(|label| label.lifetime()).map(|lifetime| lifetime.text().to_string());
+    fn walk_loop(
+        &mut self,
+        shape: LoopShape,
+        label: Option<ast::Label>,
+        body: Option<ast::BlockExpr>,
+    ) {
+        let label =
+            label.and_then(|label| label.lifetime()).map(|lifetime| lifetime.text().to_string());
         let entry = self.state.flow.clone();
         let mut exits: Vec<Flow> = Vec::new();
         let mut breaks: Vec<Flow> = Vec::new();
@@ -1092,8 +1198,15 @@ impl<'a> Walker<'a> {
         // awaits at the top of the body.
         for pass in 0..2 {
             exits.clear();
-            self.state.loops.push(LoopFrame { label: label.clone(), is_block: false, scope_depth: self.state.scopes.len(), breaks: Vec::new(), continues: Vec::new() });
-            let body_end = body.as_ref().map_or(Span::new(0, 0), |body| end_span(body.syntax().text_range()));
+            self.state.loops.push(LoopFrame {
+                label: label.clone(),
+                is_block: false,
+                scope_depth: self.state.scopes.len(),
+                breaks: Vec::new(),
+                continues: Vec::new(),
+            });
+            let body_end =
+                body.as_ref().map_or(Span::new(0, 0), |body| end_span(body.syntax().text_range()));
             let mut iteration_scopes = 0;
             match &shape {
                 LoopShape::Loop => {}
@@ -1121,7 +1234,12 @@ impl<'a> Walker<'a> {
                         exits.push(failed);
                         iteration_scopes = 2;
                     } else {
-                        self.push_scope(ScopeKind::Temporary, condition.as_ref().map_or(body_end, |c| end_span(c.syntax().text_range())));
+                        self.push_scope(
+                            ScopeKind::Temporary,
+                            condition
+                                .as_ref()
+                                .map_or(body_end, |c| end_span(c.syntax().text_range())),
+                        );
                         self.eval_settled(condition);
                         self.pop_scope();
                         self.exits_here(&mut exits);
@@ -1193,15 +1311,26 @@ impl<'a> Walker<'a> {
 
     /// An async block or a closure: a context of its own. Guards it captures by move are
     /// alive for its whole life (and gone from the enclosing context).
-    fn walk_nested_context(&mut self, node: &SyntaxNode, is_move: bool, closure_params: Option<Vec<String>>) {
+    fn walk_nested_context(
+        &mut self,
+        node: &SyntaxNode,
+        is_move: bool,
+        closure_params: Option<Vec<String>>,
+    ) {
         let referenced: BTreeSet<String> = node
             .descendants()
             .filter_map(ast::PathExpr::cast)
             .filter_map(|path| single_name(&path))
             .collect();
-        let mut captured_scope = Scope { kind: ScopeKind::Block, locals: Vec::new(), guards: Vec::new(), end: end_span(node.text_range()) };
+        let mut captured_scope = Scope {
+            kind: ScopeKind::Block,
+            locals: Vec::new(),
+            guards: Vec::new(),
+            end: end_span(node.text_range()),
+        };
         let mut captured_guards = Vec::new();
-        let outer_locals: Vec<Local> = self.state.scopes.iter().flat_map(|scope| scope.locals.iter().cloned()).collect();
+        let outer_locals: Vec<Local> =
+            self.state.scopes.iter().flat_map(|scope| scope.locals.iter().cloned()).collect();
         let context_span: Span = node.text_range().into();
         for local in outer_locals {
             let mut inner = Local { name: local.name.clone(), ty: local.ty.clone(), guard: None };
@@ -1274,7 +1403,8 @@ impl<'a> Walker<'a> {
 
     fn eval_macro(&mut self, call: &ast::MacroCall) -> Vec<Pending> {
         let body = macros::read_macro(call, self.edition);
-        let is_await_macro = macros::macro_name(call).is_some_and(|name| macros::is_await_macro(&name));
+        let is_await_macro =
+            macros::macro_name(call).is_some_and(|name| macros::is_await_macro(&name));
         match body {
             MacroBody::Exprs { exprs, awaits } => {
                 for expr in &exprs {
@@ -1327,8 +1457,11 @@ enum LoopShape {
 fn condition_has_let(condition: &ast::Expr) -> bool {
     match condition {
         ast::Expr::LetExpr(_) => true,
-        ast::Expr::BinExpr(bin) if matches!(bin.op_kind(), Some(ast::BinaryOp::LogicOp(ast::LogicOp::And))) => {
-            bin.lhs().is_some_and(|lhs| condition_has_let(&lhs)) || bin.rhs().is_some_and(|rhs| condition_has_let(&rhs))
+        ast::Expr::BinExpr(bin)
+            if matches!(bin.op_kind(), Some(ast::BinaryOp::LogicOp(ast::LogicOp::And))) =>
+        {
+            bin.lhs().is_some_and(|lhs| condition_has_let(&lhs))
+                || bin.rhs().is_some_and(|rhs| condition_has_let(&rhs))
         }
         _ => false,
     }
@@ -1342,7 +1475,10 @@ pub fn bound_names(pat: &ast::Pat) -> Vec<String> {
             if let Some(name) = ident.name() {
                 let text = name.text().to_string();
                 // A lone capitalised identifier is a unit variant or const (`None`), not a binding.
-                if ident.pat().is_none() && text.starts_with(|c: char| c.is_uppercase()) && ident.syntax().parent().is_some_and(|p| !ast::Param::can_cast(p.kind())) {
+                if ident.pat().is_none()
+                    && text.starts_with(|c: char| c.is_uppercase())
+                    && ident.syntax().parent().is_some_and(|p| !ast::Param::can_cast(p.kind()))
+                {
                     continue;
                 }
                 names.push(text);

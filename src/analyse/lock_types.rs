@@ -28,14 +28,8 @@ pub struct LockFamily {
 
 const STD_MUTEX: &[&str] = &["lock", "try_lock"];
 const STD_RWLOCK: &[&str] = &["read", "write", "try_read", "try_write"];
-const LOCK_API_MUTEX: &[&str] = &[
-    "lock",
-    "try_lock",
-    "try_lock_for",
-    "try_lock_until",
-    "lock_arc",
-    "try_lock_arc",
-];
+const LOCK_API_MUTEX: &[&str] =
+    &["lock", "try_lock", "try_lock_for", "try_lock_until", "lock_arc", "try_lock_arc"];
 const LOCK_API_RWLOCK: &[&str] = &[
     "read",
     "write",
@@ -65,7 +59,8 @@ const ASYNC_RWLOCK: &[&str] = &[
     "read_arc",
     "write_arc",
 ];
-const SEMAPHORE: &[&str] = &["acquire", "acquire_many", "acquire_owned", "try_acquire", "acquire_arc"];
+const SEMAPHORE: &[&str] =
+    &["acquire", "acquire_many", "acquire_owned", "try_acquire", "acquire_arc"];
 
 macro_rules! family {
     ($path:literal, $class:ident, $methods:expr) => {
@@ -161,15 +156,20 @@ fn last_segment(path: &str) -> &str {
 /// return types and annotated bindings (`fn state(&self) -> MutexGuard<'_, S>`).
 pub fn guard_type(name: &str) -> Option<(LockClass, &'static str)> {
     let found = match name {
-        "MutexGuard" | "MappedMutexGuard" | "ArcMutexGuard" | "ReentrantMutexGuard"
-        | "MappedReentrantMutexGuard" | "ArcReentrantMutexGuard" => {
-            (LockClass::Blocking, "std::sync::Mutex")
-        }
-        "RwLockReadGuard" | "RwLockWriteGuard" | "MappedRwLockReadGuard"
-        | "MappedRwLockWriteGuard" | "RwLockUpgradableReadGuard" | "ArcRwLockReadGuard"
-        | "ArcRwLockWriteGuard" | "ArcRwLockUpgradableReadGuard" => {
-            (LockClass::Blocking, "std::sync::RwLock")
-        }
+        "MutexGuard"
+        | "MappedMutexGuard"
+        | "ArcMutexGuard"
+        | "ReentrantMutexGuard"
+        | "MappedReentrantMutexGuard"
+        | "ArcReentrantMutexGuard" => (LockClass::Blocking, "std::sync::Mutex"),
+        "RwLockReadGuard"
+        | "RwLockWriteGuard"
+        | "MappedRwLockReadGuard"
+        | "MappedRwLockWriteGuard"
+        | "RwLockUpgradableReadGuard"
+        | "ArcRwLockReadGuard"
+        | "ArcRwLockWriteGuard"
+        | "ArcRwLockUpgradableReadGuard" => (LockClass::Blocking, "std::sync::RwLock"),
         "Ref" | "RefMut" => (LockClass::RefCell, "std::cell::RefCell"),
         "StdoutLock" | "StderrLock" | "StdinLock" => (LockClass::Blocking, "std::io::Stdout"),
         "OwnedMutexGuard" | "OwnedMappedMutexGuard" => (LockClass::Async, "tokio::sync::Mutex"),
@@ -205,7 +205,13 @@ pub fn passes_guard_through(method: &str) -> bool {
 pub fn guard_constructor_fn(name: &str) -> bool {
     matches!(
         name,
-        "map" | "try_map" | "filter_map" | "map_split" | "upgrade" | "downgrade" | "try_upgrade"
+        "map"
+            | "try_map"
+            | "filter_map"
+            | "map_split"
+            | "upgrade"
+            | "downgrade"
+            | "try_upgrade"
             | "downgrade_to_upgradable"
     )
 }

@@ -7,10 +7,7 @@
 //! inside macros then point at the right text. Nodes from these trees live in a tree of their
 //! own, which is how the transforms know not to edit them.
 
-use ra_ap_syntax::{
-    AstNode, Edition, SyntaxKind, SyntaxToken, TextSize,
-    ast,
-};
+use ra_ap_syntax::{AstNode, Edition, SyntaxKind, SyntaxToken, TextSize, ast};
 
 /// What a macro call means for the analysis.
 pub enum MacroBody {
@@ -103,7 +100,10 @@ fn top_level_tokens(tree: &ast::TokenTree) -> Vec<Piece> {
 
 /// Splits pieces at top-level commas.
 fn split_commas(pieces: &[Piece]) -> Vec<&[Piece]> {
-    pieces.split(|piece| piece.kind() == SyntaxKind::COMMA).filter(|part| !part.is_empty()).collect()
+    pieces
+        .split(|piece| piece.kind() == SyntaxKind::COMMA)
+        .filter(|part| !part.is_empty())
+        .collect()
 }
 
 /// Parses `a, b, c` (pieces of the real file) as expressions with their real offsets.
@@ -267,7 +267,8 @@ mod tests {
 
     #[test]
     fn expression_macros_keep_offsets() {
-        let (source, body) = first_macro("fn f() {\n    println!(\"{}\", m.lock().unwrap().len());\n}");
+        let (source, body) =
+            first_macro("fn f() {\n    println!(\"{}\", m.lock().unwrap().len());\n}");
         let MacroBody::Exprs { exprs, awaits } = body else { panic!("not read") };
         assert!(!awaits);
         assert_eq!(texts(&exprs, &source), ["\"{}\"", "m.lock().unwrap().len()"]);

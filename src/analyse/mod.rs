@@ -38,8 +38,17 @@ pub fn may_have_findings(text: &str) -> bool {
 /// Words without which a file declares nothing the index needs (locks, guards, their
 /// aliases and the structs and fns that hold or return them).
 pub fn may_declare_locks(text: &str) -> bool {
-    const WORDS: &[&str] =
-        &["Mutex", "RwLock", "RefCell", "Guard", "Ref<", "RefMut", "DashMap", "Semaphore", "Permit"];
+    const WORDS: &[&str] = &[
+        "Mutex",
+        "RwLock",
+        "RefCell",
+        "Guard",
+        "Ref<",
+        "RefMut",
+        "DashMap",
+        "Semaphore",
+        "Permit",
+    ];
     WORDS.iter().any(|word| text.contains(word))
 }
 
@@ -72,7 +81,8 @@ pub fn analyse_tree(
         .filter(|finding| !is_suppressed(tree, finding))
         .collect();
     findings.sort_by_key(|finding| (finding.acquire, finding.kind.code()));
-    findings.dedup_by(|later, earlier| later.acquire == earlier.acquire && later.kind == earlier.kind);
+    findings
+        .dedup_by(|later, earlier| later.acquire == earlier.acquire && later.kind == earlier.kind);
     findings
 }
 

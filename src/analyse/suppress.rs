@@ -44,7 +44,8 @@ fn attr_allows(attr: &ast::Attr, lint: &str) -> bool {
     if !matches!(name.as_str(), "allow" | "expect") {
         return false;
     }
-    let text: String = tokens.syntax().text().to_string().chars().filter(|c| !c.is_whitespace()).collect();
+    let text: String =
+        tokens.syntax().text().to_string().chars().filter(|c| !c.is_whitespace()).collect();
     let wanted = format!("clippy::{lint}");
     text.split([',', '(', ')']).any(|item| item == wanted)
 }
@@ -63,10 +64,22 @@ mod tests {
 
     #[test]
     fn allow_on_statement_fn_and_file() {
-        assert!(suppressed_at("async fn f() { #[allow(clippy::await_holding_lock)] let g = m.lock(); }", "m.lock()"));
-        assert!(suppressed_at("#[expect(unused, clippy::await_holding_lock)] async fn f() { let g = m.lock(); }", "m.lock()"));
-        assert!(suppressed_at("#![allow(clippy::await_holding_lock)]\nasync fn f() { let g = m.lock(); }", "m.lock()"));
-        assert!(!suppressed_at("#[allow(clippy::await_holding_refcell_ref)] async fn f() { let g = m.lock(); }", "m.lock()"));
+        assert!(suppressed_at(
+            "async fn f() { #[allow(clippy::await_holding_lock)] let g = m.lock(); }",
+            "m.lock()"
+        ));
+        assert!(suppressed_at(
+            "#[expect(unused, clippy::await_holding_lock)] async fn f() { let g = m.lock(); }",
+            "m.lock()"
+        ));
+        assert!(suppressed_at(
+            "#![allow(clippy::await_holding_lock)]\nasync fn f() { let g = m.lock(); }",
+            "m.lock()"
+        ));
+        assert!(!suppressed_at(
+            "#[allow(clippy::await_holding_refcell_ref)] async fn f() { let g = m.lock(); }",
+            "m.lock()"
+        ));
         assert!(!suppressed_at("async fn f() { let g = m.lock(); }", "m.lock()"));
     }
 }

@@ -139,7 +139,10 @@ pub fn is_transparent_wrapper(name: &str) -> bool {
 
 /// Collections whose elements are reached by indexing or iteration.
 pub fn is_element_collection(name: &str) -> bool {
-    matches!(name, "Vec" | "VecDeque" | "SmallVec" | "ArrayVec" | "HashMap" | "BTreeMap" | "IndexMap")
+    matches!(
+        name,
+        "Vec" | "VecDeque" | "SmallVec" | "ArrayVec" | "HashMap" | "BTreeMap" | "IndexMap"
+    )
 }
 
 pub fn node_text(node: &impl AstNode) -> String {
