@@ -48,6 +48,8 @@ pub struct GuardRecord {
     pub released_at: Option<Span>,
     pub borrowed: bool,
     pub used_after_await: bool,
+    /// Alive at an await since it was last acquired (a loop acquires it again each time).
+    pub awaited_since_acquire: bool,
     /// Created inside a macro call's re-parsed arguments: report, never edit.
     pub in_macro: bool,
 }
@@ -234,6 +236,7 @@ impl<'a> Walker<'a> {
         let key = (self.state.context, acquire);
         if let Some(&id) = self.guard_by_site.get(&key) {
             self.state.flow.live.insert(id, true);
+            self.guards[id].awaited_since_acquire = false;
             return id;
         }
         let id = self.guards.len();
@@ -251,6 +254,7 @@ impl<'a> Walker<'a> {
             released_at: None,
             borrowed: false,
             used_after_await: false,
+            awaited_since_acquire: false,
             in_macro,
         });
         self.guard_by_site.insert(key, id);
@@ -272,6 +276,7 @@ impl<'a> Walker<'a> {
                 guard.awaits.push(span);
             }
             guard.sometimes |= !always;
+            guard.awaited_since_acquire = true;
             guard.loop_carried |= guard.acquire.start >= span.end;
         }
         for &id in &self.state.flow.zombies {
@@ -297,7 +302,7 @@ impl<'a> Walker<'a> {
     fn note_use(&mut self, id: GuardId) {
         let guard = &mut self.guards[id];
         guard.borrowed = true;
-        if !guard.awaits.is_empty() {
+        if guard.awaited_since_acquire {
             guard.used_after_await = true;
         }
     }
@@ -336,7 +341,7 @@ impl<'a> Walker<'a> {
                 Pending::Named(id) => {
                     self.state.flow.live.remove(&id);
                     let guard = &mut self.guards[id];
-                    if !explicit_drop && !guard.awaits.is_empty() {
+                    if !explicit_drop && guard.awaited_since_acquire {
                         guard.used_after_await = true;
                     }
                     guard.released_at.get_or_insert(at);
@@ -1345,6 +1350,7 @@ impl<'a> Walker<'a> {
                         record.held_because = Some(HeldBecause::CapturedByAsyncBlock);
                         record.released_at = Some(end_span(node.text_range()));
                         record.used_after_await = false;
+                        record.awaited_since_acquire = false;
                         record.sometimes = false;
                         record.loop_carried = false;
                         let new_id = self.guards.len();

@@ -1,0 +1,254 @@
+//! The fix engine: applies fixes one at a time, verifies each, repeats to a fixpoint.
+
+use std::collections::HashSet;
+
+use ra_ap_syntax::{AstNode, Edition, SourceFile};
+
+use super::{Applicability, apply_edits};
+use crate::analyse::{self, CheckOptions, imports::Imports, index::ItemIndex};
+use crate::finding::{Finding, Strategy};
+use crate::transforms::{self, FixContext};
+
+/// Which strategy the user asked for (`--strategy`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StrategyChoice {
+    /// The planner's suggestion: the least invasive safe transform.
+    Auto,
+    Only(Strategy),
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct FixOptions {
+    pub strategy: StrategyChoice,
+    /// Apply MaybeIncorrect fixes too.
+    pub unsafe_fixes: bool,
+    pub check: CheckOptions,
+}
+
+/// A finding that was fixed, by which transform.
+#[derive(Clone, Debug)]
+pub struct Applied {
+    pub finding: Finding,
+    pub strategy: Strategy,
+    pub applicability: Applicability,
+}
+
+/// A finding left alone, and why.
+#[derive(Clone, Debug)]
+pub struct Skipped {
+    pub finding: Finding,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct FileFixes {
+    pub new_text: Option<String>,
+    pub applied: Vec<Applied>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Most rounds one file gets: each round applies one fix, so this bounds fixes per file.
+const MAX_ROUNDS: usize = 200;
+
+/// Fixes what it can in one file. `index` is the crate's index (or `None` for the file's own).
+pub fn fix_file(
+    text: &str,
+    edition: Edition,
+    index: Option<&ItemIndex>,
+    options: FixOptions,
+) -> FileFixes {
+    let mut result = FileFixes::default();
+    let mut current = text.to_owned();
+    let mut given_up: HashSet<FindingKey> = HashSet::new();
+    let baseline_errors = SourceFile::parse(text, edition).errors().len();
+    if baseline_errors > 0 {
+        return result;
+    }
+    for _ in 0..MAX_ROUNDS {
+        let (tree, findings) = analyse_text(&current, edition, index, options.check);
+        let Some((finding, fix)) =
+            next_fix(&tree, &current, &findings, &mut given_up, options, &mut result)
+        else {
+            break;
+        };
+        let key = FindingKey::of(&finding, &current);
+        let Some(candidate) = apply_edits(&current, &fix.edits) else {
+            result.skipped.push(Skipped {
+                finding,
+                reason: "the fix's edits overlap; nothing was changed".into(),
+            });
+            given_up.insert(key);
+            continue;
+        };
+        match verify(&current, &candidate, &findings, &finding, edition, index, options.check) {
+            Ok(()) => {
+                result.applied.push(Applied {
+                    finding,
+                    strategy: fix.strategy,
+                    applicability: fix.applicability,
+                });
+                current = candidate;
+            }
+            Err(reason) => {
+                result.skipped.push(Skipped { finding, reason });
+                given_up.insert(key);
+            }
+        }
+    }
+    if current != text {
+        result.new_text = Some(current);
+    }
+    result
+}
+
+fn analyse_text(
+    text: &str,
+    edition: Edition,
+    index: Option<&ItemIndex>,
+    options: CheckOptions,
+) -> (SourceFile, Vec<Finding>) {
+    let tree = SourceFile::parse(text, edition).tree();
+    let imports = Imports::collect(tree.syntax());
+    // The file's own declarations may have moved (a fix adds lines): index it afresh, on top of
+    // the crate's.
+    let mut own = index.cloned().unwrap_or_default();
+    own.add_file(tree.syntax(), &imports);
+    let findings = analyse::analyse_tree(&tree, &own, &imports, edition, options);
+    (tree, findings)
+}
+
+/// The first finding (in source order) that has an applicable fix; findings without one are
+/// recorded as skipped once.
+fn next_fix(
+    tree: &SourceFile,
+    text: &str,
+    findings: &[Finding],
+    given_up: &mut HashSet<FindingKey>,
+    options: FixOptions,
+    result: &mut FileFixes,
+) -> Option<(Finding, crate::edit::Fix)> {
+    for finding in findings {
+        let key = FindingKey::of(finding, text);
+        if given_up.contains(&key) {
+            continue;
+        }
+        let ctx = FixContext { root: tree.syntax(), text, finding };
+        let outcome = plan_fix(&ctx, options);
+        match outcome {
+            Ok(fix) => return Some((finding.clone(), fix)),
+            Err(reason) => {
+                result.skipped.push(Skipped { finding: finding.clone(), reason });
+                given_up.insert(key);
+            }
+        }
+    }
+    None
+}
+
+fn plan_fix(ctx: &FixContext<'_>, options: FixOptions) -> Result<crate::edit::Fix, String> {
+    let finding = ctx.finding;
+    if finding.in_macro {
+        return Err("inside a macro call's arguments: guardfix never edits macro input".into());
+    }
+    let strategies: Vec<Strategy> = match options.strategy {
+        StrategyChoice::Only(strategy) => vec![strategy],
+        StrategyChoice::Auto => match finding.suggested {
+            Some(Strategy::Drop) => vec![Strategy::Drop, Strategy::Scope],
+            Some(Strategy::Scope) => vec![Strategy::Scope],
+            Some(other) => {
+                return Err(format!(
+                    "needs the `{}` strategy (the guard is used after the await), which guardfix cannot apply yet",
+                    other.name()
+                ));
+            }
+            None => return Err(no_fix_reason(finding)),
+        },
+    };
+    let mut unsafe_only = None;
+    for strategy in strategies {
+        if strategy == Strategy::Drop && finding.borrowed {
+            continue; // rustc would still count the guard live at the await
+        }
+        if let Some(fix) = transforms::fix_with(strategy, ctx) {
+            if fix.applicability == Applicability::MachineApplicable || options.unsafe_fixes {
+                return Ok(fix);
+            }
+            unsafe_only.get_or_insert(strategy);
+        }
+    }
+    match unsafe_only {
+        Some(strategy) => Err(format!(
+            "the `{}` fix may change behaviour (MaybeIncorrect): rerun with `--unsafe-fixes` to apply it",
+            strategy.name()
+        )),
+        None if finding.used_after_await => Err(
+            "the guard is used after the await: neither `scope` nor `drop` can end it earlier (it needs `helper` or `async-mutex`)".into(),
+        ),
+        None => Err("no transform applies to this shape of code".into()),
+    }
+}
+
+fn no_fix_reason(finding: &Finding) -> String {
+    use crate::finding::HeldBecause::*;
+    match finding.held_because {
+        AsyncFnParameter => "the guard is a parameter of the async fn: change the caller".into(),
+        CapturedByAsyncBlock => {
+            "the guard is moved into an async block: restructure by hand".into()
+        }
+        HeldAcrossLoopIteration => "the guard is carried around a loop: restructure by hand".into(),
+        NotDroppedOnEveryPath => {
+            "the guard is dropped on some paths only: restructure by hand".into()
+        }
+        _ if finding.used_after_await => "the guard is used after the await".into(),
+        _ => "no automatic fix for this shape".into(),
+    }
+}
+
+/// A fix is kept only if the result parses as well as before, the finding is gone, and no
+/// finding appeared that was not there.
+fn verify(
+    before: &str,
+    after: &str,
+    findings_before: &[Finding],
+    fixed: &Finding,
+    edition: Edition,
+    index: Option<&ItemIndex>,
+    options: CheckOptions,
+) -> Result<(), String> {
+    let errors = SourceFile::parse(after, edition).errors().len();
+    if errors > 0 {
+        return Err("the rewritten code did not parse; the fix was dropped".into());
+    }
+    let (_, findings_after) = analyse_text(after, edition, index, options);
+    let keys_before: Vec<FindingKey> =
+        findings_before.iter().map(|f| FindingKey::of(f, before)).collect();
+    let keys_after: Vec<FindingKey> =
+        findings_after.iter().map(|f| FindingKey::of(f, after)).collect();
+    let fixed_key = FindingKey::of(fixed, before);
+    let count = |keys: &[FindingKey], key: &FindingKey| keys.iter().filter(|k| *k == key).count();
+    if count(&keys_after, &fixed_key) >= count(&keys_before, &fixed_key) {
+        return Err("the finding was still there after the fix; the fix was dropped".into());
+    }
+    if keys_after.iter().any(|key| count(&keys_after, key) > count(&keys_before, key)) {
+        return Err("the fix introduced a new finding; it was dropped".into());
+    }
+    Ok(())
+}
+
+/// A finding's identity across edits: offsets move, the acquiring code and binding do not.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct FindingKey {
+    kind: &'static str,
+    binding: Option<String>,
+    acquire_text: String,
+}
+
+impl FindingKey {
+    fn of(finding: &Finding, text: &str) -> FindingKey {
+        let acquire_text = text
+            .get(finding.acquire.start as usize..finding.acquire.end as usize)
+            .unwrap_or("")
+            .to_owned();
+        FindingKey { kind: finding.kind.code(), binding: finding.binding.clone(), acquire_text }
+    }
+}
