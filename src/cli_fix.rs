@@ -1,18 +1,153 @@
-//! `guardfix fix`: placeholder until the fix engine lands.
+//! `guardfix fix`: compute fixes for a whole PATH, show them as a diff, or write them.
+//!
+//! Dry run by default (like `cargo fix --dry-run`… which cargo lacks: a diff is what a reviewer
+//! wants). `--write` first checks the git tree as `cargo fix` does, then writes each file
+//! atomically, refusing any file that changed since it was read.
 
+use std::collections::HashMap;
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::driver::RunOptions;
+use ra_ap_syntax::AstNode;
+use rayon::prelude::*;
+
+use crate::analyse::{imports::Imports, index::ItemIndex};
+use crate::driver::{self, CheckedFile, RunOptions};
+use crate::edit::engine::{FileFixes, FixOptions, StrategyChoice, fix_file};
+use crate::finding::Strategy;
+use crate::render::diff::unified_diff;
 
 #[derive(clap::Args, Debug, Default)]
 pub struct FixArgs {
     /// Rewrite the files in place (default: print a diff and change nothing).
     #[arg(long)]
     pub write: bool,
+    /// Which transform to use: auto picks the least invasive safe one.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "scope", "drop", "helper", "async-mutex"])]
+    pub strategy: String,
+    /// Also apply fixes that may change behaviour (MaybeIncorrect).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// With --write: allow a git tree with uncommitted changes.
+    #[arg(long)]
+    pub allow_dirty: bool,
+    /// With --write: allow a folder that is not under version control.
+    #[arg(long)]
+    pub allow_no_vcs: bool,
 }
 
-pub fn run(_path: &Path, _options: RunOptions, _args: &FixArgs, _color: bool) -> ExitCode {
-    eprintln!("error: `guardfix fix` is not implemented yet");
-    ExitCode::from(2)
+fn strategy_choice(name: &str) -> StrategyChoice {
+    match name {
+        "scope" => StrategyChoice::Only(Strategy::Scope),
+        "drop" => StrategyChoice::Only(Strategy::Drop),
+        "helper" => StrategyChoice::Only(Strategy::Helper),
+        "async-mutex" => StrategyChoice::Only(Strategy::AsyncMutex),
+        _ => StrategyChoice::Auto,
+    }
+}
+
+pub fn run(path: &Path, options: RunOptions, args: &FixArgs, color: bool) -> ExitCode {
+    if args.write {
+        if let Err(error) = crate::vcs::check_worktree(path, args.allow_dirty, args.allow_no_vcs) {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    }
+    let run = match driver::check_path(path, options) {
+        Ok(run) => run,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    for failure in &run.failed {
+        eprintln!("error: {}: {}", failure.entry.display_path.display(), failure.message);
+    }
+    let fix_options = FixOptions {
+        strategy: strategy_choice(&args.strategy),
+        unsafe_fixes: args.unsafe_fixes,
+        check: options.check,
+    };
+    let indexes = crate_indexes(&run.checked);
+    let results: Vec<(&CheckedFile, FileFixes)> = run
+        .checked
+        .par_iter()
+        .filter(|file| !file.findings.is_empty())
+        .map(|file| {
+            let index = indexes.get(&file.entry.package);
+            let fixes = if file.syntax_errors > 0 {
+                FileFixes::default()
+            } else {
+                crate::parse::catch_panic(|| {
+                    fix_file(&file.source.text, file.entry.edition, index, fix_options)
+                })
+                .unwrap_or_default()
+            };
+            (file, fixes)
+        })
+        .collect();
+
+    let mut stdout = std::io::stdout().lock();
+    let mut write_errors = 0;
+    let mut by_strategy: HashMap<&'static str, usize> = HashMap::new();
+    let mut skipped = 0;
+    for (file, fixes) in &results {
+        let display = file.entry.display_path.display().to_string();
+        if file.syntax_errors > 0 {
+            eprintln!("skipped {display}: it has syntax errors; fix them first");
+            skipped += file.findings.len();
+            continue;
+        }
+        for applied in &fixes.applied {
+            *by_strategy.entry(applied.strategy.name()).or_default() += 1;
+        }
+        for skip in &fixes.skipped {
+            skipped += 1;
+            let line = crate::render::line_index::LineIndex::new(&file.source.text)
+                .line_col(skip.finding.acquire.start)
+                .0;
+            eprintln!("skipped {display}:{line}: {}", skip.reason);
+        }
+        let Some(new_text) = &fixes.new_text else { continue };
+        if args.write {
+            let bytes = file.source.encode(new_text);
+            if let Err(error) =
+                crate::write::write_atomic(&file.entry.path, &file.source.bytes, &bytes)
+            {
+                eprintln!("error: {error}");
+                write_errors += 1;
+            }
+        } else {
+            let _ =
+                write!(stdout, "{}", unified_diff(&display, &file.source.text, new_text, color));
+        }
+    }
+    let fixed: usize = by_strategy.values().sum();
+    let mut parts: Vec<String> =
+        by_strategy.iter().map(|(name, count)| format!("{count} by {name}")).collect();
+    parts.sort();
+    let verb = if args.write { "fixed" } else { "would fix" };
+    eprintln!(
+        "{verb} {fixed} finding{} ({}), skipped {skipped}{}",
+        if fixed == 1 { "" } else { "s" },
+        if parts.is_empty() { "none".to_owned() } else { parts.join(", ") },
+        if args.write || fixed == 0 {
+            String::new()
+        } else {
+            "; rerun with --write to apply".to_owned()
+        }
+    );
+    if write_errors > 0 || !run.failed.is_empty() { ExitCode::from(2) } else { ExitCode::SUCCESS }
+}
+
+/// The same per-crate indexes the check built, for the fix engine's re-analysis.
+fn crate_indexes(files: &[CheckedFile]) -> HashMap<Option<String>, ItemIndex> {
+    let mut indexes: HashMap<Option<String>, ItemIndex> = HashMap::new();
+    for file in files {
+        let tree = ra_ap_syntax::SourceFile::parse(&file.source.text, file.entry.edition).tree();
+        let imports = Imports::collect(tree.syntax());
+        indexes.entry(file.entry.package.clone()).or_default().add_file(tree.syntax(), &imports);
+    }
+    indexes
 }
