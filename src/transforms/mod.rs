@@ -3,6 +3,7 @@
 
 pub mod drop_guard;
 pub mod hoist_await;
+pub mod hoist_scrutinee;
 pub mod scope_guard;
 
 use ra_ap_syntax::{AstNode, NodeOrToken, SyntaxKind, SyntaxNode, TextRange, ast};
@@ -21,7 +22,9 @@ pub struct FixContext<'a> {
 pub fn fix_with(strategy: Strategy, ctx: &FixContext<'_>) -> Option<Fix> {
     match strategy {
         Strategy::Drop => drop_guard::drop_guard(ctx),
-        Strategy::Scope => scope_guard::scope_guard(ctx).or_else(|| hoist_await::hoist_await(ctx)),
+        Strategy::Scope => scope_guard::scope_guard(ctx)
+            .or_else(|| hoist_await::hoist_await(ctx))
+            .or_else(|| hoist_scrutinee::hoist_scrutinee(ctx)),
         Strategy::Helper | Strategy::AsyncMutex => None,
     }
 }
