@@ -48,11 +48,11 @@ fn strategy_choice(name: &str) -> StrategyChoice {
 }
 
 pub fn run(path: &Path, options: RunOptions, args: &FixArgs, color: bool) -> ExitCode {
-    if args.write {
-        if let Err(error) = crate::vcs::check_worktree(path, args.allow_dirty, args.allow_no_vcs) {
-            eprintln!("error: {error}");
-            return ExitCode::from(2);
-        }
+    if args.write
+        && let Err(error) = crate::vcs::check_worktree(path, args.allow_dirty, args.allow_no_vcs)
+    {
+        eprintln!("error: {error}");
+        return ExitCode::from(2);
     }
     let run = match driver::check_path(path, options) {
         Ok(run) => run,

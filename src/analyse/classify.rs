@@ -57,10 +57,10 @@ impl Classifier<'_> {
                             .map_or(Ty::Unknown, |own| Ty::Named(own.to_owned()));
                     }
                     if let Some(name) = segment.name_ref() {
-                        if let Some(ty) = locals.local_ty(&*name.text()) {
+                        if let Some(ty) = locals.local_ty(name.text()) {
                             return ty;
                         }
-                        return self.index.static_ty(&*name.text());
+                        return self.index.static_ty(name.text());
                     }
                 }
                 match expr_path_string(&path, self.imports) {
@@ -244,7 +244,7 @@ impl Classifier<'_> {
         }
         let parent = call.syntax().parent().and_then(ast::MethodCallExpr::cast)?;
         let unwrapped =
-            parent.name_ref().is_some_and(|name| matches!(&*name.text(), "unwrap" | "expect"));
+            parent.name_ref().is_some_and(|name| matches!(name.text(), "unwrap" | "expect"));
         if !unwrapped {
             return None;
         }

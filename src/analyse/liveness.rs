@@ -508,11 +508,11 @@ impl<'a> Walker<'a> {
             }
         }
         self.pop_scope();
-        if block.label().is_some() {
-            if let Some(frame) = self.state.loops.pop() {
-                let flow = std::mem::take(&mut self.state.flow);
-                self.state.flow = frame.breaks.into_iter().fold(flow, Flow::merge);
-            }
+        if block.label().is_some()
+            && let Some(frame) = self.state.loops.pop()
+        {
+            let flow = std::mem::take(&mut self.state.flow);
+            self.state.flow = frame.breaks.into_iter().fold(flow, Flow::merge);
         }
         pending
     }
@@ -705,7 +705,7 @@ impl<'a> Walker<'a> {
                             pending.extend(self.eval(&value));
                         } else if let Some(name) = field.name_ref() {
                             // Shorthand `S { g }` moves the local `g`.
-                            if let Some(id) = self.local_guard(&name.text()) {
+                            if let Some(id) = self.local_guard(name.text()) {
                                 pending.push(Pending::Named(id));
                             }
                         }
@@ -801,7 +801,7 @@ impl<'a> Walker<'a> {
         let Some(name) = path.segment().and_then(|segment| segment.name_ref()) else {
             return Vec::new();
         };
-        let Some(id) = self.local_guard(&name.text()) else { return Vec::new() };
+        let Some(id) = self.local_guard(name.text()) else { return Vec::new() };
         let alive = self.state.flow.live.contains_key(&id) || self.state.flow.zombies.contains(&id);
         if !alive {
             return Vec::new();
@@ -955,19 +955,13 @@ impl<'a> Walker<'a> {
         let pending = operand.as_ref().map(|operand| self.eval(operand)).unwrap_or_default();
         self.settle(pending);
         self.record_await(span_of(await_expr));
-        if let Some(ast::Expr::MethodCallExpr(call)) = &operand {
-            if let Some(acquisition) =
+        if let Some(ast::Expr::MethodCallExpr(call)) = &operand
+            && let Some(acquisition) =
                 self.classifier.acquisition_of_method(call, &self.state, true)
-            {
-                if acquisition.class == LockClass::Async {
-                    let in_macro = self.in_macro(await_expr.syntax());
-                    return vec![Pending::Temp(self.new_guard(
-                        acquisition,
-                        span_of(await_expr),
-                        in_macro,
-                    ))];
-                }
-            }
+            && acquisition.class == LockClass::Async
+        {
+            let in_macro = self.in_macro(await_expr.syntax());
+            return vec![Pending::Temp(self.new_guard(acquisition, span_of(await_expr), in_macro))];
         }
         Vec::new()
     }
@@ -1339,27 +1333,27 @@ impl<'a> Walker<'a> {
         let context_span: Span = node.text_range().into();
         for local in outer_locals {
             let mut inner = Local { name: local.name.clone(), ty: local.ty.clone(), guard: None };
-            if let Some(id) = local.guard.filter(|id| self.state.flow.live.contains_key(id)) {
-                if referenced.contains(&local.name) {
-                    if is_move {
-                        self.consume(vec![Pending::Named(id)], context_span, false);
-                        let mut record = self.guards[id].clone();
-                        record.context = context_span;
-                        record.awaits.clear();
-                        record.zombie_awaits.clear();
-                        record.held_because = Some(HeldBecause::CapturedByAsyncBlock);
-                        record.released_at = Some(end_span(node.text_range()));
-                        record.used_after_await = false;
-                        record.awaited_since_acquire = false;
-                        record.sometimes = false;
-                        record.loop_carried = false;
-                        let new_id = self.guards.len();
-                        self.guards.push(record);
-                        inner.guard = Some(new_id);
-                        captured_guards.push(new_id);
-                    } else {
-                        self.guards[id].borrowed = true;
-                    }
+            if let Some(id) = local.guard.filter(|id| self.state.flow.live.contains_key(id))
+                && referenced.contains(&local.name)
+            {
+                if is_move {
+                    self.consume(vec![Pending::Named(id)], context_span, false);
+                    let mut record = self.guards[id].clone();
+                    record.context = context_span;
+                    record.awaits.clear();
+                    record.zombie_awaits.clear();
+                    record.held_because = Some(HeldBecause::CapturedByAsyncBlock);
+                    record.released_at = Some(end_span(node.text_range()));
+                    record.used_after_await = false;
+                    record.awaited_since_acquire = false;
+                    record.sometimes = false;
+                    record.loop_carried = false;
+                    let new_id = self.guards.len();
+                    self.guards.push(record);
+                    inner.guard = Some(new_id);
+                    captured_guards.push(new_id);
+                } else {
+                    self.guards[id].borrowed = true;
                 }
             }
             captured_scope.locals.push(inner);
@@ -1395,13 +1389,13 @@ impl<'a> Walker<'a> {
             }
             self.pop_scope();
             self.pop_scope();
-        } else if let Some(closure) = ast::ClosureExpr::cast(node.clone()) {
-            if let Some(body) = closure.body() {
-                self.push_scope(ScopeKind::Temporary, end_span(body.syntax().text_range()));
-                let pending = self.eval(&body);
-                self.consume(pending, span_of(&body), false);
-                self.pop_scope();
-            }
+        } else if let Some(closure) = ast::ClosureExpr::cast(node.clone())
+            && let Some(body) = closure.body()
+        {
+            self.push_scope(ScopeKind::Temporary, end_span(body.syntax().text_range()));
+            let pending = self.eval(&body);
+            self.consume(pending, span_of(&body), false);
+            self.pop_scope();
         }
         self.pop_scope();
         self.state = saved;
@@ -1477,18 +1471,18 @@ fn condition_has_let(condition: &ast::Expr) -> bool {
 pub fn bound_names(pat: &ast::Pat) -> Vec<String> {
     let mut names = Vec::new();
     for node in pat.syntax().descendants() {
-        if let Some(ident) = ast::IdentPat::cast(node) {
-            if let Some(name) = ident.name() {
-                let text = name.text().to_string();
-                // A lone capitalised identifier is a unit variant or const (`None`), not a binding.
-                if ident.pat().is_none()
-                    && text.starts_with(|c: char| c.is_uppercase())
-                    && ident.syntax().parent().is_some_and(|p| !ast::Param::can_cast(p.kind()))
-                {
-                    continue;
-                }
-                names.push(text);
+        if let Some(ident) = ast::IdentPat::cast(node)
+            && let Some(name) = ident.name()
+        {
+            let text = name.text().to_string();
+            // A lone capitalised identifier is a unit variant or const (`None`), not a binding.
+            if ident.pat().is_none()
+                && text.starts_with(|c: char| c.is_uppercase())
+                && ident.syntax().parent().is_some_and(|p| !ast::Param::can_cast(p.kind()))
+            {
+                continue;
             }
+            names.push(text);
         }
     }
     names

@@ -84,7 +84,7 @@ fn is_owned_value(expr: &ast::Expr) -> bool {
     match expr {
         ast::Expr::MethodCallExpr(call) => call.name_ref().is_some_and(|name| {
             matches!(
-                &*name.text(),
+                name.text(),
                 "cloned"
                     | "copied"
                     | "clone"
