@@ -20,13 +20,25 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// Cargo on a scratch copy, with a target folder kept between runs so dependencies build once.
 fn cargo(project: &Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO"))
         .args(args)
         .current_dir(project)
-        .env("CARGO_TARGET_DIR", project.join("target"))
+        .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-projects"))
         .output()
         .expect("cargo runs")
+}
+
+fn scratch_copy(fixture: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let scratch = tempfile::tempdir().unwrap();
+    let project = scratch.path().join("project");
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join(fixture), &project);
+    (scratch, project)
+}
+
+fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 fn guardfix(args: &[&str]) -> std::process::Output {
@@ -35,9 +47,7 @@ fn guardfix(args: &[&str]) -> std::process::Output {
 
 #[test]
 fn fix_write_then_cargo_check_clippy_send_and_tests() {
-    let scratch = tempfile::tempdir().unwrap();
-    let project = scratch.path().join("demo");
-    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("demo"), &project);
+    let (_scratch, project) = scratch_copy("demo");
     let project_arg = project.to_str().unwrap();
 
     let fixed = guardfix(&["fix", project_arg, "--write", "--allow-no-vcs"]);
@@ -90,4 +100,65 @@ fn fix_write_then_cargo_check_clippy_send_and_tests() {
     let again = guardfix(&["fix", project_arg, "--write", "--allow-no-vcs"]);
     let summary = String::from_utf8_lossy(&again.stderr);
     assert!(summary.contains("fixed 0 findings"), "second run changed something:\n{summary}");
+}
+
+/// A tokio project in edition 2024: before the fix its `send_check` module does not compile
+/// (the futures are `!Send`); after `fix --write` it does, clippy is clean with the await lints
+/// denied, and its own tests (which check what each fn computes) pass.
+#[test]
+fn tokio_project_becomes_send_and_keeps_its_behaviour() {
+    let (_scratch, project) = scratch_copy("tests/projects/tokio_service");
+    let project_arg = project.to_str().unwrap();
+
+    let before = cargo(&project, &["check", "--tests", "--locked", "--quiet"]);
+    assert!(!before.status.success(), "the fixture should not compile before the fix");
+    assert!(
+        stderr(&before).contains("cannot be sent between threads safely"),
+        "{}",
+        stderr(&before)
+    );
+
+    let fixed = guardfix(&["fix", project_arg, "--write", "--allow-no-vcs"]);
+    assert!(fixed.status.success(), "fix --write failed:\n{}", stderr(&fixed));
+    assert!(stderr(&fixed).contains("fixed 9 findings"), "unexpected summary:\n{}", stderr(&fixed));
+
+    let check = cargo(&project, &["check", "--all-targets", "--locked", "--quiet"]);
+    assert!(check.status.success(), "cargo check failed after the fix:\n{}", stderr(&check));
+    let clippy = cargo(
+        &project,
+        &[
+            "clippy",
+            "--all-targets",
+            "--locked",
+            "--quiet",
+            "--",
+            "-D",
+            "warnings",
+            "-D",
+            "clippy::await_holding_lock",
+            "-D",
+            "clippy::await_holding_refcell_ref",
+        ],
+    );
+    assert!(clippy.status.success(), "clippy is not clean after the fix:\n{}", stderr(&clippy));
+    let tests = cargo(&project, &["test", "--locked", "--quiet"]);
+    assert!(
+        tests.status.success(),
+        "the project's own tests failed after the fix:\n{}",
+        stderr(&tests)
+    );
+
+    let again = guardfix(&["fix", project_arg, "--write", "--allow-no-vcs"]);
+    assert!(
+        stderr(&again).contains("fixed 0 findings"),
+        "second run changed something:\n{}",
+        stderr(&again)
+    );
+    let check = guardfix(&["check", project_arg]);
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "findings left after the fix:\n{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
 }

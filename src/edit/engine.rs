@@ -147,9 +147,16 @@ fn next_fix(
 
 fn plan_fix(ctx: &FixContext<'_>, options: FixOptions) -> Result<crate::edit::Fix, String> {
     let finding = ctx.finding;
-    if finding.in_macro {
-        return Err("inside a macro call's arguments: guardfix never edits macro input".into());
-    }
+    let handler;
+    let ctx = if finding.in_macro {
+        handler = macro_handler_root(ctx.root, finding).ok_or_else(|| {
+            "inside a macro call's arguments: guardfix edits only `select!`/`join!` handlers"
+                .to_owned()
+        })?;
+        &FixContext { root: &handler, text: ctx.text, finding }
+    } else {
+        ctx
+    };
     let strategies: Vec<Strategy> = match options.strategy {
         StrategyChoice::Only(strategy) => vec![strategy],
         StrategyChoice::Auto => match finding.suggested {
@@ -188,6 +195,42 @@ fn plan_fix(ctx: &FixContext<'_>, options: FixOptions) -> Result<crate::edit::Fi
     }
 }
 
+/// The parsed handler of a `select!`/`join!` call that contains the finding: its nodes carry
+/// the real file's offsets, so transforms can work on it as on any block.
+fn macro_handler_root(
+    root: &ra_ap_syntax::SyntaxNode,
+    finding: &Finding,
+) -> Option<ra_ap_syntax::SyntaxNode> {
+    use crate::analyse::macros::{self, MacroBody};
+    let range: ra_ap_syntax::TextRange = finding.acquire.into();
+    let call = transforms::node_at(root, finding.acquire)?
+        .ancestors()
+        .find_map(ra_ap_syntax::ast::MacroCall::cast)?;
+    if !macros::macro_name(&call).is_some_and(|name| macros::is_await_macro(&name)) {
+        return None;
+    }
+    let handlers = match macros::read_macro(&call, ra_ap_syntax::Edition::CURRENT) {
+        MacroBody::Select { handlers, .. } => handlers,
+        _ => return None,
+    };
+    handlers.into_iter().map(|handler| handler.syntax().clone()).find(|handler| {
+        handler.text_range().contains_range(range)
+            && ra_ap_syntax::ast::BlockExpr::can_cast(handler.kind())
+    })
+}
+
+/// How many macro calls in the text guardfix can read: an edit inside a macro must not make
+/// one unreadable (the outer file would still parse, and the finding would merely vanish).
+fn readable_macros(text: &str, edition: Edition) -> usize {
+    use crate::analyse::macros::{self, MacroBody};
+    let tree = SourceFile::parse(text, edition).tree();
+    tree.syntax()
+        .descendants()
+        .filter_map(ra_ap_syntax::ast::MacroCall::cast)
+        .filter(|call| !matches!(macros::read_macro(call, edition), MacroBody::Opaque))
+        .count()
+}
+
 fn no_fix_reason(finding: &Finding) -> String {
     use crate::finding::HeldBecause::*;
     match finding.held_because {
@@ -219,6 +262,9 @@ fn verify(
     if errors > 0 {
         return Err("the rewritten code did not parse; the fix was dropped".into());
     }
+    if fixed.in_macro && readable_macros(after, edition) < readable_macros(before, edition) {
+        return Err("the rewritten macro input could not be read back; the fix was dropped".into());
+    }
     let (_, findings_after) = analyse_text(after, edition, index, options);
     let keys_before: Vec<FindingKey> =
         findings_before.iter().map(|f| FindingKey::of(f, before)).collect();
@@ -241,6 +287,8 @@ struct FindingKey {
     kind: &'static str,
     binding: Option<String>,
     acquire_text: String,
+    /// The first line of the enclosing fn or async block: several fns lock the same way.
+    context_head: String,
 }
 
 impl FindingKey {
@@ -249,6 +297,19 @@ impl FindingKey {
             .get(finding.acquire.start as usize..finding.acquire.end as usize)
             .unwrap_or("")
             .to_owned();
-        FindingKey { kind: finding.kind.code(), binding: finding.binding.clone(), acquire_text }
+        let context =
+            text.get(finding.context.start as usize..finding.context.end as usize).unwrap_or("");
+        let context_head = context
+            .lines()
+            .find(|line| line.contains("fn ") || line.contains("async"))
+            .unwrap_or("")
+            .trim()
+            .to_owned();
+        FindingKey {
+            kind: finding.kind.code(),
+            binding: finding.binding.clone(),
+            acquire_text,
+            context_head,
+        }
     }
 }

@@ -6,16 +6,14 @@
 //! | is not used after the await                  | `scope` (a block ends it earlier) |
 //! | is used after the await, lock is blocking    | `async-mutex` (not automatic yet) |
 //! | is a `RefCell` borrow used after the await   | none: restructure by hand         |
-//! | sits inside a macro's arguments              | none: macros are never edited     |
+//! | sits in a `select!`/`join!` handler          | as above, inside the handler      |
+//! | sits inside another macro's arguments        | none: macro input is not edited   |
 
 use crate::finding::{Finding, FindingKind, HeldBecause, Strategy};
 
 /// The least invasive strategy that is safe for the finding, or `None` when guardfix has no
 /// automatic fix for it.
 pub fn suggest(finding: &Finding) -> Option<Strategy> {
-    if finding.in_macro {
-        return None;
-    }
     if finding.kind == FindingKind::DroppedButNotSend {
         return Some(Strategy::Scope);
     }
