@@ -80,7 +80,7 @@ fn whole_statement(holder: &SyntaxNode) -> Option<SyntaxNode> {
 }
 
 /// Whether the expression's value owns its data: it cannot borrow from the guard.
-fn is_owned_value(expr: &ast::Expr) -> bool {
+pub fn is_owned_value(expr: &ast::Expr) -> bool {
     match expr {
         ast::Expr::MethodCallExpr(call) => call.name_ref().is_some_and(|name| {
             matches!(

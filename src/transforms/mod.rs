@@ -5,6 +5,7 @@ pub mod drop_guard;
 pub mod hoist_await;
 pub mod hoist_scrutinee;
 pub mod scope_guard;
+pub mod while_let_loop;
 
 use ra_ap_syntax::{AstNode, NodeOrToken, SyntaxKind, SyntaxNode, TextRange, ast};
 
@@ -24,7 +25,8 @@ pub fn fix_with(strategy: Strategy, ctx: &FixContext<'_>) -> Option<Fix> {
         Strategy::Drop => drop_guard::drop_guard(ctx),
         Strategy::Scope => scope_guard::scope_guard(ctx)
             .or_else(|| hoist_await::hoist_await(ctx))
-            .or_else(|| hoist_scrutinee::hoist_scrutinee(ctx)),
+            .or_else(|| hoist_scrutinee::hoist_scrutinee(ctx))
+            .or_else(|| while_let_loop::while_let_loop(ctx)),
         Strategy::Helper | Strategy::AsyncMutex => None,
     }
 }

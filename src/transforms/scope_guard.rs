@@ -13,6 +13,9 @@
 //!                                            tick().await;
 //! ```
 //!
+//! A lifetime-extended temporary (`let r = &*m.lock().unwrap();`) is ended the same way, by
+//! ending the scope of the reference that extends it.
+//!
 //! `return`, `?`, `break` and `continue` keep their meaning inside a plain block, so control flow
 //! in the wrapped range stays valid. A `let n = e;` that ends the range becomes the block's tail
 //! (`let n = { …; e };`), never `let n = e; n`, which clippy's `let_and_return` would flag.
@@ -28,11 +31,21 @@ use crate::finding::{Span, Strategy};
 
 pub fn scope_guard(ctx: &FixContext<'_>) -> Option<Fix> {
     let finding = ctx.finding;
-    let name = finding.binding.as_deref()?;
+    let let_stmt = guard_let(ctx.root, finding.acquire)?;
+    let extended_by = match finding.held_because {
+        crate::finding::HeldBecause::LifetimeExtendedTemporary => {
+            let names = let_stmt.pat().map(|pat| bound_names(&pat)).unwrap_or_default();
+            match names.as_slice() {
+                [only] => Some(only.clone()),
+                _ => return None,
+            }
+        }
+        _ => None,
+    };
+    let name = extended_by.as_deref().or(finding.binding.as_deref())?;
     if finding.used_after_await || name.contains(',') {
         return None;
     }
-    let let_stmt = guard_let(ctx.root, finding.acquire)?;
     if let_stmt.let_else().is_some() {
         return None;
     }

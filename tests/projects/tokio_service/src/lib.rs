@@ -68,6 +68,16 @@ impl Sessions {
         }
     }
 
+    /// A `while let` over a queue: becomes a `loop` with `let … else { break }`.
+    pub async fn flush(&self, queue: &Mutex<Vec<u32>>) -> usize {
+        let mut flushed = 0;
+        while let Some(id) = queue.lock().unwrap().pop() {
+            self.refresh(id).await;
+            flushed += 1;
+        }
+        flushed
+    }
+
     /// Guards inside a loop and inside a select! arm.
     pub async fn drain(&self, mut rx: mpsc::Receiver<u32>) -> usize {
         let mut handled = 0;
@@ -118,6 +128,8 @@ mod send_check {
         assert_send(&sessions.serialized());
         assert_send(&sessions.refresh(1));
         assert_send(&sessions.name_of(1));
+        let queue = Mutex::new(vec![1]);
+        assert_send(&sessions.flush(&queue));
         let (_tx, rx) = mpsc::channel(1);
         assert_send(&sessions.drain(rx));
         assert_send(&bump(Arc::default()));
@@ -140,6 +152,9 @@ mod behaviour {
         sessions.refresh(3).await;
         assert_eq!(sessions.name_of(3).await, "loaded:refresh");
         assert_eq!(sessions.name_of(9).await, "loaded:missing");
+        let queue = Mutex::new(vec![10, 11]);
+        assert_eq!(sessions.flush(&queue).await, 2);
+        assert!(queue.lock().unwrap().is_empty());
         let (tx, rx) = mpsc::channel(4);
         tx.send(5).await.unwrap();
         tx.send(6).await.unwrap();
