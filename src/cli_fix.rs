@@ -92,6 +92,7 @@ pub fn run(path: &Path, options: RunOptions, args: &FixArgs, color: bool) -> Exi
     let mut write_errors = 0;
     let mut by_strategy: HashMap<&'static str, usize> = HashMap::new();
     let mut skipped = 0;
+    let mut maybe_incorrect = 0;
     for (file, fixes) in &results {
         let display = file.entry.display_path.display().to_string();
         if file.syntax_errors > 0 {
@@ -99,8 +100,15 @@ pub fn run(path: &Path, options: RunOptions, args: &FixArgs, color: bool) -> Exi
             skipped += file.findings.len();
             continue;
         }
+        let lines = crate::render::line_index::LineIndex::new(&file.source.text);
+        let mut unsafe_notes = Vec::new();
         for applied in &fixes.applied {
             *by_strategy.entry(applied.strategy.name()).or_default() += 1;
+            if applied.applicability == crate::edit::Applicability::MaybeIncorrect {
+                maybe_incorrect += 1;
+                let line = lines.line_col(applied.finding.acquire.start).0;
+                unsafe_notes.push(format!("line {line} ({})", applied.strategy.name()));
+            }
         }
         for skip in &fixes.skipped {
             skipped += 1;
@@ -110,6 +118,18 @@ pub fn run(path: &Path, options: RunOptions, args: &FixArgs, color: bool) -> Exi
             eprintln!("skipped {display}:{line}: {}", skip.reason);
         }
         let Some(new_text) = &fixes.new_text else { continue };
+        if !unsafe_notes.is_empty() {
+            let note = format!(
+                "MaybeIncorrect fixes in {display}: {}; review them",
+                unsafe_notes.join(", ")
+            );
+            if args.write {
+                eprintln!("note: {note}");
+            } else {
+                // Text before the `---` header is ignored by `git apply` and `patch`.
+                let _ = writeln!(stdout, "# {note}");
+            }
+        }
         if args.write {
             let bytes = file.source.encode(new_text);
             if let Err(error) =
@@ -128,6 +148,9 @@ pub fn run(path: &Path, options: RunOptions, args: &FixArgs, color: bool) -> Exi
         by_strategy.iter().map(|(name, count)| format!("{count} by {name}")).collect();
     parts.sort();
     let verb = if args.write { "fixed" } else { "would fix" };
+    if maybe_incorrect > 0 {
+        parts.push(format!("{maybe_incorrect} MaybeIncorrect"));
+    }
     eprintln!(
         "{verb} {fixed} finding{} ({}), skipped {skipped}{}",
         if fixed == 1 { "" } else { "s" },
