@@ -2,6 +2,7 @@
 //! not apply). They share the syntax helpers below; none of them writes anything.
 
 pub mod drop_guard;
+pub mod for_iterator_clone;
 pub mod hoist_await;
 pub mod hoist_scrutinee;
 pub mod scope_guard;
@@ -26,7 +27,8 @@ pub fn fix_with(strategy: Strategy, ctx: &FixContext<'_>) -> Option<Fix> {
         Strategy::Scope => scope_guard::scope_guard(ctx)
             .or_else(|| hoist_await::hoist_await(ctx))
             .or_else(|| hoist_scrutinee::hoist_scrutinee(ctx))
-            .or_else(|| while_let_loop::while_let_loop(ctx)),
+            .or_else(|| while_let_loop::while_let_loop(ctx))
+            .or_else(|| for_iterator_clone::for_iterator_clone(ctx)),
         Strategy::Helper | Strategy::AsyncMutex => None,
     }
 }
