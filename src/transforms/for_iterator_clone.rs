@@ -30,7 +30,7 @@ pub fn for_iterator_clone(ctx: &FixContext<'_>) -> Option<Fix> {
     let guard_expr = widen_through_adaptors(acquire);
     let iterate = ast::MethodCallExpr::cast(guard_expr.parent()?)?;
     let read_only =
-        iterate.name_ref().is_some_and(|name| matches!(&*name.text(), "iter" | "keys" | "values"));
+        iterate.name_ref().is_some_and(|name| matches!(name.text(), "iter" | "keys" | "values"));
     if !read_only || iterate.receiver()?.syntax() != &guard_expr {
         return None;
     }
@@ -65,7 +65,7 @@ pub fn for_iterator_clone(ctx: &FixContext<'_>) -> Option<Fix> {
 /// `m.lock()` → `m.lock().unwrap()`: the expression whose value is the guard itself.
 fn widen_through_adaptors(mut node: SyntaxNode) -> SyntaxNode {
     while let Some(parent) = node.parent().and_then(ast::MethodCallExpr::cast) {
-        let passes = parent.name_ref().is_some_and(|name| passes_guard_through(&name.text()));
+        let passes = parent.name_ref().is_some_and(|name| passes_guard_through(name.text()));
         if !passes
             || parent.receiver().map(|receiver| receiver.syntax().clone()) != Some(node.clone())
         {
