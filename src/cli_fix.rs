@@ -9,10 +9,8 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use ra_ap_syntax::AstNode;
 use rayon::prelude::*;
 
-use crate::analyse::{imports::Imports, index::ItemIndex};
 use crate::driver::{self, CheckedFile, RunOptions};
 use crate::edit::engine::{FileFixes, FixOptions, StrategyChoice, fix_file};
 use crate::finding::Strategy;
@@ -69,13 +67,12 @@ pub fn run(path: &Path, options: RunOptions, args: &FixArgs, color: bool) -> Exi
         unsafe_fixes: args.unsafe_fixes,
         check: options.check,
     };
-    let indexes = crate_indexes(&run.checked);
     let results: Vec<(&CheckedFile, FileFixes)> = run
         .checked
         .par_iter()
         .filter(|file| !file.findings.is_empty())
         .map(|file| {
-            let index = indexes.get(&file.entry.package);
+            let index = run.index_for(&file.entry);
             let fixes = if file.syntax_errors > 0 {
                 FileFixes::default()
             } else {
@@ -162,15 +159,4 @@ pub fn run(path: &Path, options: RunOptions, args: &FixArgs, color: bool) -> Exi
         }
     );
     if write_errors > 0 || !run.failed.is_empty() { ExitCode::from(2) } else { ExitCode::SUCCESS }
-}
-
-/// The same per-crate indexes the check built, for the fix engine's re-analysis.
-fn crate_indexes(files: &[CheckedFile]) -> HashMap<Option<String>, ItemIndex> {
-    let mut indexes: HashMap<Option<String>, ItemIndex> = HashMap::new();
-    for file in files {
-        let tree = ra_ap_syntax::SourceFile::parse(&file.source.text, file.entry.edition).tree();
-        let imports = Imports::collect(tree.syntax());
-        indexes.entry(file.entry.package.clone()).or_default().add_file(tree.syntax(), &imports);
-    }
-    indexes
 }

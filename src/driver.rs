@@ -47,6 +47,8 @@ pub struct FailedFile {
 }
 
 pub struct CheckRun {
+    /// The crate indexes the analysis used, by `index_key`: the fix engine re-analyses with them.
+    pub indexes: HashMap<String, ItemIndex>,
     /// Files that may hold findings and were analysed, in path order.
     pub checked: Vec<CheckedFile>,
     pub failed: Vec<FailedFile>,
@@ -55,6 +57,10 @@ pub struct CheckRun {
 }
 
 impl CheckRun {
+    pub fn index_for(&self, entry: &SourceFileEntry) -> Option<&ItemIndex> {
+        self.indexes.get(&index_key(entry))
+    }
+
     pub fn finding_count(&self) -> usize {
         self.checked.iter().map(|file| file.findings.len()).sum()
     }
@@ -94,7 +100,7 @@ pub fn check_path(path: &Path, options: RunOptions) -> Result<CheckRun, Discover
         }
     }
     failed.sort_by(|a, b| a.entry.path.cmp(&b.entry.path));
-    Ok(CheckRun { checked, failed, files_scanned, warnings: discovery.warnings })
+    Ok(CheckRun { indexes, checked, failed, files_scanned, warnings: discovery.warnings })
 }
 
 fn read_and_prefilter(entry: SourceFileEntry) -> Result<ReadFile, FailedFile> {
@@ -124,21 +130,38 @@ fn load_error_message(error: &LoadError) -> String {
     error.to_string()
 }
 
-/// Crate indexes: one per package (files outside any package share one).
-fn build_indexes(files: &[ReadFile]) -> HashMap<Option<String>, ItemIndex> {
-    let mut indexes: HashMap<Option<String>, ItemIndex> = HashMap::new();
+/// Which crate a file's declarations belong to: its cargo package, or (for a folder walked
+/// without cargo metadata) the nearest folder with a `Cargo.toml`, so one crate's structs never
+/// blur another's.
+pub fn index_key(entry: &SourceFileEntry) -> String {
+    if let Some(package) = &entry.package {
+        return package.clone();
+    }
+    entry
+        .path
+        .ancestors()
+        .skip(1)
+        .find(|folder| folder.join("Cargo.toml").is_file())
+        .map(|folder| folder.display().to_string())
+        .unwrap_or_default()
+}
+
+/// Crate indexes, one per `index_key`, built from every parsed file.
+fn build_indexes(files: &[ReadFile]) -> HashMap<String, ItemIndex> {
+    let mut indexes: HashMap<String, ItemIndex> = HashMap::new();
     for file in files {
         let Some(parse) = &file.parse else { continue };
         let tree = parse.tree();
         let imports = Imports::collect(tree.syntax());
-        indexes.entry(file.entry.package.clone()).or_default().add_file(tree.syntax(), &imports);
+        indexes.entry(index_key(&file.entry)).or_default().add_file(tree.syntax(), &imports);
     }
+    indexes.par_iter_mut().for_each(|(_, index)| index.finish());
     indexes
 }
 
 fn analyse_file(
     file: ReadFile,
-    indexes: &HashMap<Option<String>, ItemIndex>,
+    indexes: &HashMap<String, ItemIndex>,
     options: CheckOptions,
 ) -> Result<CheckedFile, FailedFile> {
     let ReadFile { entry, source, parse, .. } = file;
@@ -146,7 +169,7 @@ fn analyse_file(
         return Ok(CheckedFile { entry, source, findings: Vec::new(), syntax_errors: 0 });
     };
     let empty = ItemIndex::default();
-    let index = indexes.get(&entry.package).unwrap_or(&empty);
+    let index = indexes.get(&index_key(&entry)).unwrap_or(&empty);
     let edition = entry.edition;
     let outcome = parse::catch_panic(|| {
         let tree = parse.tree();

@@ -114,10 +114,10 @@ impl Classifier<'_> {
             return Ty::Unknown;
         };
         let method = name.text().to_string();
-        if let Some(acquisition) = self.acquisition_of_method(call, locals, false) {
+        let receiver_ty = self.type_of_at_depth(&receiver, locals, depth + 1);
+        if let Some(acquisition) = self.acquisition_for(call, receiver_ty.clone(), false) {
             return Ty::Guard(acquisition.class, acquisition.lock);
         }
-        let receiver_ty = self.type_of_at_depth(&receiver, locals, depth + 1);
         match (&receiver_ty, method.as_str()) {
             // `Arc::clone` through method syntax, `as_ref`, `deref`: the same lock.
             (Ty::Lock(_) | Ty::Named(_), "clone" | "as_ref" | "deref" | "borrow" | "by_ref") => {
@@ -213,10 +213,20 @@ impl Classifier<'_> {
         locals: &dyn Locals,
         awaited: bool,
     ) -> Option<Acquisition> {
-        let method = call.name_ref()?.text().to_string();
         let receiver = call.receiver()?;
-        let arg_count = call.arg_list().map_or(0, |args| args.args().count());
         let receiver_ty = self.type_of(&receiver, locals);
+        self.acquisition_for(call, receiver_ty, awaited)
+    }
+
+    /// `acquisition_of_method` with the receiver's type already known.
+    fn acquisition_for(
+        &self,
+        call: &ast::MethodCallExpr,
+        receiver_ty: Ty,
+        awaited: bool,
+    ) -> Option<Acquisition> {
+        let method = call.name_ref()?.text().to_string();
+        let arg_count = call.arg_list().map_or(0, |args| args.args().count());
         let family = match receiver_ty {
             Ty::Lock(family) if family.acquire_methods.contains(&method.as_str()) => family,
             Ty::Lock(_) => return None,

@@ -27,13 +27,30 @@ pub struct ItemIndex {
     free_fns: HashMap<String, Vec<TypeExpr>>,
     /// Method name → (the impl's self type name, return type).
     methods: HashMap<String, Vec<(Option<String>, TypeExpr)>>,
+    /// Answers computed once by `finish`, so lookups during the walk are O(1) even in a crate
+    /// with thousands of structs. Empty until `finish` runs (lookups then compute directly).
+    cache: Cache,
 }
+
+#[derive(Clone, Debug, Default)]
+struct Cache {
+    finished: bool,
+    struct_tys: HashMap<String, Ty>,
+    field_any: HashMap<String, Ty>,
+    method_any: HashMap<String, Ty>,
+    free_fn: HashMap<String, Ty>,
+}
+
+/// The suffix under which an `async fn`'s output is indexed: `method_ret(ty, "get.await")` is
+/// the type of `x.get().await`, while `method_ret(ty, "get")` knows nothing of the future.
+pub const AWAITED: &str = ".await";
 
 /// How deep alias and struct resolution may recurse (cycles, pathological nesting).
 const MAX_DEPTH: usize = 8;
 
 impl ItemIndex {
     pub fn add_file(&mut self, root: &SyntaxNode, imports: &Imports) {
+        self.cache = Cache::default();
         for node in root.descendants() {
             if let Some(strukt) = ast::Struct::cast(node.clone()) {
                 self.add_struct(&strukt, imports);
@@ -84,7 +101,12 @@ impl ItemIndex {
             return;
         };
         let ret = type_expr(&ret, imports);
-        let name = name.text().to_string();
+        // Calling an `async fn` gives a future; its written return type is what the *await*
+        // gives. Such fns are indexed under `name.await` (see `AWAITED`).
+        let name = match function.async_token() {
+            Some(_) => format!("{}{AWAITED}", name.text()),
+            None => name.text().to_string(),
+        };
         match enclosing_impl_self_type(function.syntax()) {
             Some(self_type) => self.methods.entry(name).or_default().push((self_type, ret)),
             None if is_in_trait(function.syntax()) => {
@@ -104,9 +126,52 @@ impl ItemIndex {
         }
     }
 
+    /// Precomputes the answers the walk asks most (struct types, fields of unknown owners,
+    /// methods of unknown receivers, free fns). Call once after the last `add_file`.
+    pub fn finish(&mut self) {
+        let mut cache = Cache::default();
+        let names: Vec<String> = self.structs.keys().cloned().collect();
+        for name in &names {
+            let ty = self.struct_as_ty(name, 0);
+            cache.struct_tys.insert(name.clone(), ty);
+        }
+        self.cache = Cache { finished: true, struct_tys: cache.struct_tys, ..Cache::default() };
+        let mut field_names: Vec<String> =
+            self.structs.values().flatten().flat_map(|fields| fields.keys().cloned()).collect();
+        field_names.sort();
+        field_names.dedup();
+        let field_any = field_names.into_iter().map(|field| {
+            let ty = self.compute_field_ty_any_struct(&field);
+            (field, ty)
+        });
+        let field_any: HashMap<String, Ty> = field_any.collect();
+        let method_any: HashMap<String, Ty> = self
+            .methods
+            .keys()
+            .map(|method| (method.clone(), self.compute_method_ret(None, method)))
+            .collect();
+        let free_fn: HashMap<String, Ty> = self
+            .free_fns
+            .keys()
+            .map(|name| {
+                (name.clone(), self.agreeing(self.free_fns[name].iter().map(|ret| (None, ret))))
+            })
+            .collect();
+        self.cache.field_any = field_any;
+        self.cache.method_any = method_any;
+        self.cache.free_fn = free_fn;
+    }
+
     /// The type of a field accessed on a receiver of unknown type: known only when every
     /// struct in the crate that has a field of that name gives it the same lock or guard type.
     pub fn field_ty_any_struct(&self, field: &str) -> Ty {
+        if self.cache.finished {
+            return self.cache.field_any.get(field).cloned().unwrap_or(Ty::Unknown);
+        }
+        self.compute_field_ty_any_struct(field)
+    }
+
+    fn compute_field_ty_any_struct(&self, field: &str) -> Ty {
         let mut agreed: Option<Ty> = None;
         for (struct_name, defs) in &self.structs {
             for fields in defs {
@@ -127,11 +192,21 @@ impl ItemIndex {
     }
 
     pub fn free_fn_ret(&self, name: &str) -> Ty {
+        if self.cache.finished {
+            return self.cache.free_fn.get(name).cloned().unwrap_or(Ty::Unknown);
+        }
         self.agreeing(self.free_fns.get(name).into_iter().flatten().map(|ret| (None, ret)))
     }
 
     /// The return type of `receiver.method()`, given the receiver's type name when known.
     pub fn method_ret(&self, self_type: Option<&str>, method: &str) -> Ty {
+        if self.cache.finished && self_type.is_none() {
+            return self.cache.method_any.get(method).cloned().unwrap_or(Ty::Unknown);
+        }
+        self.compute_method_ret(self_type, method)
+    }
+
+    fn compute_method_ret(&self, self_type: Option<&str>, method: &str) -> Ty {
         let Some(candidates) = self.methods.get(method) else { return Ty::Unknown };
         if let Some(self_type) = self_type {
             let own = candidates
@@ -143,13 +218,22 @@ impl ItemIndex {
                 return ty;
             }
         }
+        if self.cache.finished {
+            if let Some(any) = self.cache.method_any.get(method) {
+                return any.clone();
+            }
+        }
         self.agreeing(candidates.iter().map(|(owner, ret)| (owner.as_deref(), ret)))
     }
 
     /// Whether the crate itself declares a method of this name (so a `lock()` on a receiver of
     /// unknown type may be the crate's own, not a lock's).
     pub fn declares_method(&self, method: &str) -> bool {
-        self.methods.contains_key(method) || self.free_fns.contains_key(method)
+        let awaited = format!("{method}{AWAITED}");
+        self.methods.contains_key(method)
+            || self.free_fns.contains_key(method)
+            || self.methods.contains_key(&awaited)
+            || self.free_fns.contains_key(&awaited)
     }
 
     /// Whether the crate declares a method of this name whose result could be `unwrap`ped
@@ -232,6 +316,9 @@ impl ItemIndex {
 
     /// A user struct is a guard when one of its fields holds a guard.
     fn struct_as_ty(&self, name: &str, depth: usize) -> Ty {
+        if let Some(ty) = self.cache.struct_tys.get(name) {
+            return ty.clone();
+        }
         let holds_guard = self.structs[name].iter().flat_map(|fields| fields.values()).find_map(
             |field| match self.resolve_at_depth(field, Some(name), depth + 1) {
                 guard @ Ty::Guard(..) => Some(guard),

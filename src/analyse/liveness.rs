@@ -858,6 +858,12 @@ impl<'a> Walker<'a> {
                 _ => self.consume(pending, span_of(call), false),
             }
         }
+        let awaited =
+            call.syntax().parent().is_some_and(|parent| ast::AwaitExpr::can_cast(parent.kind()));
+        if awaited {
+            // `m.lock().await`, `rx.changed().await`: the await produces the value, see `eval_await`.
+            return Vec::new();
+        }
         if let Some(acquisition) = self.classifier.acquisition_of_method(call, &self.state, false) {
             let in_macro = self.in_macro(call.syntax());
             return vec![Pending::Temp(self.new_guard(acquisition, span_of(call), in_macro))];

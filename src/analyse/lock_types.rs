@@ -145,7 +145,11 @@ pub fn family_for_path(path: &str) -> Option<LockFamily> {
         .iter()
         .copied()
         .find(|family| last_segment(family.path) == name && family.path.starts_with(krate))
-        .or_else(|| if path.contains("::") { None } else { family_for_bare_name(name) })
+        .or_else(|| {
+            // A crate's own re-export (`crate::sync::Mutex`) or a bare name: the name decides.
+            let local = !path.contains("::") || ["crate", "self", "super"].contains(&krate);
+            if local { family_for_bare_name(name) } else { None }
+        })
 }
 
 fn last_segment(path: &str) -> &str {

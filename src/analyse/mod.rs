@@ -58,6 +58,7 @@ pub fn check_source(text: &str, edition: Edition, options: CheckOptions) -> Vec<
     let imports = Imports::collect(tree.syntax());
     let mut index = ItemIndex::default();
     index.add_file(tree.syntax(), &imports);
+    index.finish();
     analyse_tree(&tree, &index, &imports, edition, options)
 }
 

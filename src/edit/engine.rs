@@ -109,11 +109,20 @@ fn analyse_text(
 ) -> (SourceFile, Vec<Finding>) {
     let tree = SourceFile::parse(text, edition).tree();
     let imports = Imports::collect(tree.syntax());
-    // The file's own declarations may have moved (a fix adds lines): index it afresh, on top of
-    // the crate's.
-    let mut own = index.cloned().unwrap_or_default();
-    own.add_file(tree.syntax(), &imports);
-    let findings = analyse::analyse_tree(&tree, &own, &imports, edition, options);
+    // Fixes add blocks and `let`s, never declarations, so the crate's index stays true; a file
+    // fixed on its own gets an index of its own.
+    let own;
+    let index = match index {
+        Some(index) => index,
+        None => {
+            let mut fresh = ItemIndex::default();
+            fresh.add_file(tree.syntax(), &imports);
+            fresh.finish();
+            own = fresh;
+            &own
+        }
+    };
+    let findings = analyse::analyse_tree(&tree, index, &imports, edition, options);
     (tree, findings)
 }
 
