@@ -218,10 +218,10 @@ impl ItemIndex {
                 return ty;
             }
         }
-        if self.cache.finished {
-            if let Some(any) = self.cache.method_any.get(method) {
-                return any.clone();
-            }
+        if self.cache.finished
+            && let Some(any) = self.cache.method_any.get(method)
+        {
+            return any.clone();
         }
         self.agreeing(candidates.iter().map(|(owner, ret)| (owner.as_deref(), ret)))
     }

@@ -961,15 +961,51 @@ impl<'a> Walker<'a> {
         let pending = operand.as_ref().map(|operand| self.eval(operand)).unwrap_or_default();
         self.settle(pending);
         self.record_await(span_of(await_expr));
-        if let Some(ast::Expr::MethodCallExpr(call)) = &operand
-            && let Some(acquisition) =
-                self.classifier.acquisition_of_method(call, &self.state, true)
-            && acquisition.class == LockClass::Async
-        {
-            let in_macro = self.in_macro(await_expr.syntax());
-            return vec![Pending::Temp(self.new_guard(acquisition, span_of(await_expr), in_macro))];
+        let acquisition = match &operand {
+            Some(ast::Expr::MethodCallExpr(call)) => self
+                .classifier
+                .acquisition_of_method(call, &self.state, true)
+                .filter(|acquisition| acquisition.class == LockClass::Async)
+                .or_else(|| self.awaited_guard_of_method(call)),
+            Some(ast::Expr::CallExpr(call)) => self.awaited_guard_of_call(call),
+            _ => None,
+        };
+        match acquisition {
+            Some(acquisition) => {
+                let in_macro = self.in_macro(await_expr.syntax());
+                vec![Pending::Temp(self.new_guard(acquisition, span_of(await_expr), in_macro))]
+            }
+            None => Vec::new(),
         }
-        Vec::new()
+    }
+
+    /// `self.state().await` where the crate's `async fn state(&self) -> MutexGuard<…>`.
+    fn awaited_guard_of_method(&self, call: &ast::MethodCallExpr) -> Option<Acquisition> {
+        let method = call.name_ref()?.text().to_string();
+        let self_type =
+            match call.receiver().map(|receiver| self.classifier.type_of(&receiver, &self.state)) {
+                Some(Ty::Named(owner)) => Some(owner),
+                _ => None,
+            };
+        let awaited = format!("{method}{}", super::index::AWAITED);
+        match self.classifier.index.method_ret(self_type.as_deref(), &awaited) {
+            Ty::Guard(class, lock) => Some(Acquisition { lock, class, method }),
+            _ => None,
+        }
+    }
+
+    /// `load_state().await` where the crate's `async fn load_state() -> MutexGuard<…>`.
+    fn awaited_guard_of_call(&self, call: &ast::CallExpr) -> Option<Acquisition> {
+        let ast::Expr::PathExpr(path) = call.expr()? else { return None };
+        let path = path.path()?;
+        if path.qualifier().is_some() {
+            return None;
+        }
+        let function = path.segment()?.name_ref()?.text().to_string();
+        match self.classifier.index.free_fn_ret(&format!("{function}{}", super::index::AWAITED)) {
+            Ty::Guard(class, lock) => Some(Acquisition { lock, class, method: function }),
+            _ => None,
+        }
     }
 
     fn eval_binary(&mut self, bin: &ast::BinExpr) -> Vec<Pending> {
