@@ -319,12 +319,21 @@ impl ItemIndex {
         if let Some(ty) = self.cache.struct_tys.get(name) {
             return ty.clone();
         }
-        let holds_guard = self.structs[name].iter().flat_map(|fields| fields.values()).find_map(
-            |field| match self.resolve_at_depth(field, Some(name), depth + 1) {
-                guard @ Ty::Guard(..) => Some(guard),
-                _ => None,
-            },
-        );
+        // Several structs of this name (in different modules): a guard only if every one is.
+        let guard_of = |fields: &HashMap<String, TypeExpr>| {
+            fields.values().find_map(|field| {
+                match self.resolve_at_depth(field, Some(name), depth + 1) {
+                    guard @ Ty::Guard(..) => Some(guard),
+                    _ => None,
+                }
+            })
+        };
+        let per_def: Vec<Option<Ty>> = self.structs[name].iter().map(guard_of).collect();
+        let holds_guard = if per_def.iter().all(Option::is_some) {
+            per_def.into_iter().flatten().next()
+        } else {
+            None
+        };
         holds_guard.unwrap_or_else(|| Ty::Named(name.to_owned()))
     }
 }

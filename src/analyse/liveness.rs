@@ -876,6 +876,11 @@ impl<'a> Walker<'a> {
                 Some(Ty::Named(owner)) => Some(owner),
                 _ => None,
             };
+        // A receiver of unknown type calling `read()`/`lock()`… could be anything's: only a
+        // distinctive name (`state()`) is trusted to be the crate's guard-returning method.
+        if self_type.is_none() && lock_types::is_acquire_method_name(&method) {
+            return Vec::new();
+        }
         if let Ty::Guard(class, lock) =
             self.classifier.index.method_ret(self_type.as_deref(), &method)
         {
@@ -987,8 +992,11 @@ impl<'a> Walker<'a> {
                 Some(Ty::Named(owner)) => Some(owner),
                 _ => None,
             };
+        // Only on a receiver of known type: `read`/`lock`/`write` are async methods of every
+        // I/O type and async lock, and their outputs are no blocking guards.
+        let self_type = self_type?;
         let awaited = format!("{method}{}", super::index::AWAITED);
-        match self.classifier.index.method_ret(self_type.as_deref(), &awaited) {
+        match self.classifier.index.method_ret(Some(&self_type), &awaited) {
             Ty::Guard(class, lock) => Some(Acquisition { lock, class, method }),
             _ => None,
         }

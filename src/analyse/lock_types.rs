@@ -109,6 +109,11 @@ pub const FAMILIES: &[LockFamily] = &[
 pub const UNRESOLVED_MUTEX: LockFamily = family!("Mutex", Blocking, LOCK_API_MUTEX);
 pub const UNRESOLVED_RWLOCK: LockFamily = family!("RwLock", Blocking, LOCK_API_RWLOCK);
 
+/// Whether some lock family acquires with a method of this name (`lock`, `read`, `get`…).
+pub fn is_acquire_method_name(method: &str) -> bool {
+    FAMILIES.iter().any(|family| family.acquire_methods.contains(&method))
+}
+
 pub fn family_by_path(path: &str) -> Option<LockFamily> {
     FAMILIES.iter().copied().find(|family| family.path == path)
 }
