@@ -7,6 +7,7 @@
 //! `Ty`s on demand, because an alias may be declared in a file read later.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use ra_ap_syntax::{AstNode, SyntaxNode, ast, ast::HasName};
 
@@ -27,13 +28,18 @@ pub struct ItemIndex {
     free_fns: HashMap<String, Vec<TypeExpr>>,
     /// Method name → (the impl's self type name, return type).
     methods: HashMap<String, Vec<(Option<String>, TypeExpr)>>,
+    /// Struct name → the guard it holds in some field, directly or through other structs; see
+    /// [`Self::guard_holding_structs`]. Built on first use, once every file has been added.
+    guard_holding: OnceLock<HashMap<String, Ty>>,
 }
 
-/// How deep alias and struct resolution may recurse (cycles, pathological nesting).
+/// How deep alias and wrapper resolution may recurse (alias cycles, pathological nesting).
 const MAX_DEPTH: usize = 8;
 
 impl ItemIndex {
     pub fn add_file(&mut self, root: &SyntaxNode, imports: &Imports) {
+        // A new struct or alias may change which structs hold a guard.
+        self.guard_holding = OnceLock::new();
         for node in root.descendants() {
             if let Some(strukt) = ast::Struct::cast(node.clone()) {
                 self.add_struct(&strukt, imports);
@@ -187,14 +193,22 @@ impl ItemIndex {
 
     /// Turns a written type into what the analysis needs. `self_type` stands for `Self`.
     pub fn resolve(&self, ty: &TypeExpr, self_type: Option<&str>) -> Ty {
-        self.resolve_at_depth(ty, self_type, 0)
+        self.resolve_at_depth(ty, self_type, 0, self.guard_holding_structs())
     }
 
-    fn resolve_at_depth(&self, ty: &TypeExpr, self_type: Option<&str>, depth: usize) -> Ty {
+    /// `holding` answers for user structs, so a struct's fields are never resolved again here.
+    fn resolve_at_depth(
+        &self,
+        ty: &TypeExpr,
+        self_type: Option<&str>,
+        depth: usize,
+        holding: &HashMap<String, Ty>,
+    ) -> Ty {
         if depth > MAX_DEPTH {
             return Ty::Unknown;
         }
-        let recurse = |inner: &TypeExpr| self.resolve_at_depth(inner, self_type, depth + 1);
+        let recurse =
+            |inner: &TypeExpr| self.resolve_at_depth(inner, self_type, depth + 1, holding);
         match ty {
             TypeExpr::Ref(inner) => recurse(inner),
             TypeExpr::Slice(inner) => elements_of(recurse(inner)),
@@ -210,7 +224,10 @@ impl ItemIndex {
                     return recurse(&self.aliases[name]);
                 }
                 if user_declared && self.structs.contains_key(name) {
-                    return self.struct_as_ty(name, depth);
+                    return holding
+                        .get(name)
+                        .cloned()
+                        .unwrap_or_else(|| Ty::Named(name.to_owned()));
                 }
                 if let Some((class, family)) = lock_types::guard_type(name) {
                     return Ty::Guard(class, family);
@@ -230,15 +247,34 @@ impl ItemIndex {
         }
     }
 
-    /// A user struct is a guard when one of its fields holds a guard.
-    fn struct_as_ty(&self, name: &str, depth: usize) -> Ty {
-        let holds_guard = self.structs[name].iter().flat_map(|fields| fields.values()).find_map(
-            |field| match self.resolve_at_depth(field, Some(name), depth + 1) {
-                guard @ Ty::Guard(..) => Some(guard),
-                _ => None,
-            },
-        );
-        holds_guard.unwrap_or_else(|| Ty::Named(name.to_owned()))
+    /// A user struct is a guard when one of its fields holds a guard, possibly inside another
+    /// struct. Answered for all structs at once rather than by resolving fields on demand: that
+    /// re-explored the same structs along every path, exponential in the nesting, and tokio's
+    /// many same-named structs (`Inner`, `Handle`…) made `guardfix check` take 20 s.
+    fn guard_holding_structs(&self) -> &HashMap<String, Ty> {
+        self.guard_holding.get_or_init(|| {
+            // A fixpoint: each round finds the structs that hold one found in the round before.
+            let mut holding = HashMap::new();
+            loop {
+                let found: Vec<(String, Ty)> = self
+                    .structs
+                    .iter()
+                    .filter(|(name, _)| !holding.contains_key(*name))
+                    .filter_map(|(name, defs)| {
+                        let guard = defs
+                            .iter()
+                            .flat_map(|fields| fields.values())
+                            .map(|field| self.resolve_at_depth(field, Some(name), 0, &holding))
+                            .find(Ty::is_guard)?;
+                        Some((name.clone(), guard))
+                    })
+                    .collect();
+                if found.is_empty() {
+                    return holding;
+                }
+                holding.extend(found);
+            }
+        })
     }
 }
 
@@ -322,6 +358,27 @@ mod tests {
         assert_eq!(class_of(&index.method_ret(None, "held")), Some(LockClass::Blocking));
         assert_eq!(index.method_ret(Some("S"), "lock"), Ty::Unknown);
         assert!(index.declares_method("lock"));
+    }
+
+    #[test]
+    fn struct_holds_a_guard_nested_at_any_depth() {
+        let chain: String =
+            (0..12).map(|i| format!("struct S{i} {{ next: S{} }}\n", i + 1)).collect();
+        let index = index(&format!(
+            "use std::sync::MutexGuard;\n{chain}struct S12<'a> {{ g: MutexGuard<'a, u8> }}"
+        ));
+        assert_eq!(class_of(&index.field_ty("S0", "next")), Some(LockClass::Blocking));
+    }
+
+    /// Eight `Inner`s with six `Arc<Inner>` fields each: resolving one field on demand walked
+    /// 48^4 paths, seconds per lookup.
+    #[test]
+    fn many_same_named_self_referential_structs_resolve_at_once() {
+        let fields = "a: Arc<Inner>, b: Arc<Inner>, c: Arc<Inner>, d: Arc<Inner>, e: Arc<Inner>, f: Arc<Inner>";
+        let modules: String =
+            (0..8).map(|m| format!("mod m{m} {{ struct Inner {{ {fields} }} }}\n")).collect();
+        let index = index(&format!("use std::sync::Arc;\n{modules}"));
+        assert_eq!(index.field_ty_any_struct("a"), Ty::Named("Inner".into()));
     }
 
     #[test]
