@@ -23,6 +23,9 @@ use super::types::{
 pub struct ItemIndex {
     /// Struct name → field name (or tuple index) → type. Several structs may share a name.
     structs: HashMap<String, Vec<HashMap<String, TypeExpr>>>,
+    /// Field name → every (struct name, index into its `structs` entry) declaring that field, so
+    /// a field on an unknown receiver costs the structs that have it, not all of the crate's.
+    structs_with_field: HashMap<String, Vec<(String, usize)>>,
     aliases: HashMap<String, TypeExpr>,
     statics: HashMap<String, TypeExpr>,
     free_fns: HashMap<String, Vec<TypeExpr>>,
@@ -81,7 +84,13 @@ impl ItemIndex {
             }
             None => {}
         }
-        self.structs.entry(name.text().to_string()).or_default().push(fields);
+        let name = name.text().to_string();
+        let defs = self.structs.entry(name.clone()).or_default();
+        for field in fields.keys() {
+            let declaring = self.structs_with_field.entry(field.clone()).or_default();
+            declaring.push((name.clone(), defs.len()));
+        }
+        defs.push(fields);
     }
 
     fn add_fn(&mut self, function: &ast::Fn, imports: &Imports) {
@@ -114,15 +123,12 @@ impl ItemIndex {
     /// struct in the crate that has a field of that name gives it the same lock or guard type.
     pub fn field_ty_any_struct(&self, field: &str) -> Ty {
         let mut agreed: Option<Ty> = None;
-        for (struct_name, defs) in &self.structs {
-            for fields in defs {
-                let Some(ty) = fields.get(field) else { continue };
-                let ty = self.resolve(ty, Some(struct_name));
-                match &agreed {
-                    None => agreed = Some(ty),
-                    Some(previous) if *previous == ty => {}
-                    Some(_) => return Ty::Unknown,
-                }
+        for (struct_name, def) in self.structs_with_field.get(field).into_iter().flatten() {
+            let ty = self.resolve(&self.structs[struct_name][*def][field], Some(struct_name));
+            match &agreed {
+                None => agreed = Some(ty),
+                Some(previous) if *previous == ty => {}
+                Some(_) => return Ty::Unknown,
             }
         }
         agreed.unwrap_or(Ty::Unknown)
