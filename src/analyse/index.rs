@@ -75,7 +75,12 @@ impl ItemIndex {
             }
             None => {}
         }
-        self.structs.entry(name.text().to_string()).or_default().push(fields);
+        // The fix engine indexes a file again on top of its crate's index: the same struct
+        // added twice must stay one definition, or its fields' types become ambiguous.
+        let defs = self.structs.entry(name.text().to_string()).or_default();
+        if !defs.contains(&fields) {
+            defs.push(fields);
+        }
     }
 
     fn add_fn(&mut self, function: &ast::Fn, imports: &Imports) {
@@ -322,6 +327,16 @@ mod tests {
         assert_eq!(class_of(&index.method_ret(None, "held")), Some(LockClass::Blocking));
         assert_eq!(index.method_ret(Some("S"), "lock"), Ty::Unknown);
         assert!(index.declares_method("lock"));
+    }
+
+    #[test]
+    fn indexing_a_file_twice_keeps_its_fields_known() {
+        let text = "struct S { m: parking_lot::Mutex<u8> }";
+        let mut twice = index(text);
+        let tree = SourceFile::parse(text, Edition::Edition2021).tree();
+        twice.add_file(tree.syntax(), &Imports::collect(tree.syntax()));
+        assert_eq!(twice.field_ty("S", "m"), index(text).field_ty("S", "m"));
+        assert_ne!(twice.field_ty("S", "m"), Ty::Unknown);
     }
 
     #[test]
