@@ -5,6 +5,7 @@
 //! → `render` (diagnostics, JSON, diffs) / `write` (atomic in-place writes).
 
 pub mod analyse;
+pub mod cli;
 pub mod cli_fix;
 pub mod discover;
 pub mod driver;
