@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::analyse::CheckOptions;
+use crate::config::{ConfigRequest, ConfigSource};
 use crate::discover::{self, Edition};
 use crate::driver::{self, CheckRun, RunOptions};
 use crate::render::{self, human::HumanStyle};
@@ -57,11 +58,26 @@ struct Common {
     /// When to use colour: auto, always or never (`NO_COLOR` is honoured).
     #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
     color: String,
+    /// Read this configuration file instead of `guardfix.toml` or Cargo.toml's
+    /// `[*.metadata.guardfix]` at the workspace root.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    config: Option<PathBuf>,
+    /// Read no configuration file (neither guardfix's nor clippy's).
+    #[arg(long)]
+    no_config: bool,
+    /// Skip files matching this glob (relative to the workspace root); adds to `exclude`.
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Count this type as a guard (`my_crate::Guard` or `Guard`); adds to `extra-guard-types`.
+    #[arg(long, value_name = "PATH")]
+    guard_type: Vec<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
+    /// rustc-style diagnostics.
     Human,
+    /// One JSON object per line.
     Json,
 }
 
@@ -95,9 +111,19 @@ where
 }
 
 fn run_options(common: &Common) -> RunOptions {
+    let source = match (&common.config, common.no_config) {
+        (_, true) => ConfigSource::Ignore,
+        (Some(file), false) => ConfigSource::File(file.clone()),
+        (None, false) => ConfigSource::Discover,
+    };
     RunOptions {
         default_edition: common.edition,
         check: CheckOptions { include_async_locks: common.include_async_locks },
+        config: ConfigRequest {
+            source,
+            exclude: common.exclude.clone(),
+            extra_guard_types: common.guard_type.clone(),
+        },
     }
 }
 

@@ -9,13 +9,8 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use ra_ap_syntax::AstNode;
-use rayon::prelude::*;
-
-use crate::analyse::{imports::Imports, index::ItemIndex};
 use crate::driver::{self, CheckedFile, RunOptions};
-use crate::edit::engine::{FileFixes, FixOptions, StrategyChoice, fix_file};
-use crate::finding::Strategy;
+use crate::edit::engine::{FileFixes, FixOptions};
 use crate::render::diff::unified_diff;
 
 #[derive(clap::Args, Debug, Default)]
@@ -23,9 +18,10 @@ pub struct FixArgs {
     /// Rewrite the files in place (default: print a diff and change nothing).
     #[arg(long)]
     pub write: bool,
-    /// Which transform to use: auto picks the least invasive safe one.
-    #[arg(long, default_value = "auto", value_parser = ["auto", "scope", "drop", "helper", "async-mutex"])]
-    pub strategy: String,
+    /// Which transform to use: auto picks the least invasive safe one [default: the
+    /// configuration's `strategy`, else auto].
+    #[arg(long, value_parser = crate::config::STRATEGIES.to_vec())]
+    pub strategy: Option<String>,
     /// Also apply fixes that may change behaviour (MaybeIncorrect).
     #[arg(long)]
     pub unsafe_fixes: bool,
@@ -37,16 +33,6 @@ pub struct FixArgs {
     pub allow_no_vcs: bool,
 }
 
-fn strategy_choice(name: &str) -> StrategyChoice {
-    match name {
-        "scope" => StrategyChoice::Only(Strategy::Scope),
-        "drop" => StrategyChoice::Only(Strategy::Drop),
-        "helper" => StrategyChoice::Only(Strategy::Helper),
-        "async-mutex" => StrategyChoice::Only(Strategy::AsyncMutex),
-        _ => StrategyChoice::Auto,
-    }
-}
-
 pub fn run(path: &Path, options: RunOptions, args: &FixArgs, color: bool) -> ExitCode {
     if args.write
         && let Err(error) = crate::vcs::check_worktree(path, args.allow_dirty, args.allow_no_vcs)
@@ -54,6 +40,7 @@ pub fn run(path: &Path, options: RunOptions, args: &FixArgs, color: bool) -> Exi
         eprintln!("error: {error}");
         return ExitCode::from(2);
     }
+    let check = options.check;
     let run = match driver::check_path(path, options) {
         Ok(run) => run,
         Err(error) => {
@@ -61,32 +48,18 @@ pub fn run(path: &Path, options: RunOptions, args: &FixArgs, color: bool) -> Exi
             return ExitCode::from(2);
         }
     };
+    for warning in &run.warnings {
+        eprintln!("warning: {warning}");
+    }
     for failure in &run.failed {
         eprintln!("error: {}: {}", failure.entry.display_path.display(), failure.message);
     }
     let fix_options = FixOptions {
-        strategy: strategy_choice(&args.strategy),
+        strategy: run.config.strategy_choice(args.strategy.as_deref()),
         unsafe_fixes: args.unsafe_fixes,
-        check: options.check,
+        check,
     };
-    let indexes = crate_indexes(&run.checked);
-    let results: Vec<(&CheckedFile, FileFixes)> = run
-        .checked
-        .par_iter()
-        .filter(|file| !file.findings.is_empty())
-        .map(|file| {
-            let index = indexes.get(&file.entry.package);
-            let fixes = if file.syntax_errors > 0 {
-                FileFixes::default()
-            } else {
-                crate::parse::catch_panic(|| {
-                    fix_file(&file.source.text, file.entry.edition, index, fix_options)
-                })
-                .unwrap_or_default()
-            };
-            (file, fixes)
-        })
-        .collect();
+    let results: Vec<(&CheckedFile, FileFixes)> = driver::plan_fixes(&run, fix_options);
 
     let mut stdout = std::io::stdout().lock();
     let mut write_errors = 0;
@@ -139,15 +112,4 @@ pub fn run(path: &Path, options: RunOptions, args: &FixArgs, color: bool) -> Exi
         }
     );
     if write_errors > 0 || !run.failed.is_empty() { ExitCode::from(2) } else { ExitCode::SUCCESS }
-}
-
-/// The same per-crate indexes the check built, for the fix engine's re-analysis.
-fn crate_indexes(files: &[CheckedFile]) -> HashMap<Option<String>, ItemIndex> {
-    let mut indexes: HashMap<Option<String>, ItemIndex> = HashMap::new();
-    for file in files {
-        let tree = ra_ap_syntax::SourceFile::parse(&file.source.text, file.entry.edition).tree();
-        let imports = Imports::collect(tree.syntax());
-        indexes.entry(file.entry.package.clone()).or_default().add_file(tree.syntax(), &imports);
-    }
-    indexes
 }

@@ -7,6 +7,7 @@
 pub mod analyse;
 pub mod cli;
 pub mod cli_fix;
+pub mod config;
 pub mod discover;
 pub mod driver;
 pub mod edit;

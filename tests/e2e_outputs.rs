@@ -1,7 +1,9 @@
-//! End to end, by running the binaries: `cargo guardfix`.
+//! End to end, by running the binaries: configuration files and `cargo guardfix`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use serde_json::Value;
 
 fn guardfix(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_guardfix"))
@@ -21,6 +23,141 @@ fn stderr(output: &Output) -> String {
 
 fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn write(root: &Path, relative: &str, text: &str) {
+    let path = root.join(relative);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// A copy of the demo crate in a scratch folder.
+fn demo_copy(scratch: &Path) -> PathBuf {
+    let project = scratch.join("demo");
+    write(
+        &project,
+        "Cargo.toml",
+        &std::fs::read_to_string(manifest_dir().join("demo/Cargo.toml")).unwrap(),
+    );
+    write(
+        &project,
+        "src/lib.rs",
+        &std::fs::read_to_string(manifest_dir().join("demo/src/lib.rs")).unwrap(),
+    );
+    project
+}
+
+const LEGACY: &str = "pub async fn tick() {}\n\
+    pub async fn old(m: &std::sync::Mutex<u8>) {\n    let g = m.lock().unwrap();\n    tick().await;\n    drop(g);\n}\n";
+
+const SERVER: &str = "use std::sync::Mutex;\n\
+    use crate::legacy::tick;\n\
+    pub async fn run(m: &Mutex<u8>) {\n    let g = m.lock().unwrap();\n    let _v = *g;\n    tick().await;\n}\n\
+    pub async fn other(m: &Mutex<u8>) {\n    let g = m.lock().unwrap();\n    let _v = *g;\n    tick().await;\n}\n";
+
+const GUARDS: &str = "pub struct Token;\n\
+    pub fn make_token() -> Token { Token }\n\
+    pub struct Span;\n\
+    pub fn enter() -> Span { Span }\n\
+    pub async fn with_token() {\n    let _t = make_token();\n    crate::legacy::tick().await;\n}\n\
+    pub async fn with_span() {\n    let _s = enter();\n    crate::legacy::tick().await;\n}\n";
+
+/// A crate with a legacy module, a server with an allowed fn, and user guard types.
+fn configured_project(scratch: &Path) -> PathBuf {
+    let project = scratch.join("svc");
+    write(
+        &project,
+        "Cargo.toml",
+        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    );
+    write(&project, "src/lib.rs", "pub mod guards;\npub mod legacy;\npub mod server;\n");
+    write(&project, "src/legacy.rs", LEGACY);
+    write(&project, "src/server.rs", SERVER);
+    write(&project, "src/guards.rs", GUARDS);
+    write(
+        &project,
+        "guardfix.toml",
+        "exclude = [\"src/legacy.rs\"]\n\
+         allow = [{ path = \"src/server.rs\", fn = \"run\" }]\n\
+         extra-guard-types = [\"svc::guards::Token\"]\n",
+    );
+    write(
+        &project,
+        "clippy.toml",
+        "await-holding-invalid-types = [{ path = \"svc::guards::Span\", reason = \"enter spans in sync code only\" }]\n",
+    );
+    project
+}
+
+fn json_lines(output: &Output) -> Vec<Value> {
+    stdout(output).lines().map(|line| serde_json::from_str(line).unwrap()).collect()
+}
+
+#[test]
+fn configuration_excludes_allows_and_adds_guard_types() {
+    let scratch = tempfile::tempdir().unwrap();
+    let project = configured_project(scratch.path());
+    let output = guardfix(&project, &["check", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let lines = json_lines(&output);
+    let findings: Vec<(String, String)> = lines
+        .iter()
+        .filter(|line| line["type"] == "finding")
+        .map(|f| {
+            (f["file"].as_str().unwrap().to_owned(), f["binding"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    // legacy.rs is excluded, `run` is allowed; `other` stays, and so do the configured guards
+    // (`Token` from guardfix.toml, `Span` from clippy.toml).
+    assert_eq!(
+        findings,
+        [
+            ("src/guards.rs".to_owned(), "_t".to_owned()),
+            ("src/guards.rs".to_owned(), "_s".to_owned()),
+            ("src/server.rs".to_owned(), "g".to_owned()),
+        ]
+    );
+    let server = lines.iter().find(|l| l["file"] == "src/server.rs").unwrap();
+    assert_eq!(server["acquire"]["line_start"], 9, "the finding in `other`, not `run`");
+    assert_eq!(lines.last().unwrap()["files_scanned"], 3, "legacy.rs is not even read");
+
+    // Command-line flags: `--no-config` reports everything again.
+    let all = guardfix(&project, &["check", "--format", "json", "--no-config"]);
+    let count = json_lines(&all).last().unwrap()["findings"].clone();
+    assert_eq!(count, 3, "legacy, run and other; no configured guard types: {}", stdout(&all));
+    // `--exclude` and `--guard-type` add to the file.
+    let more = guardfix(&project, &["check", "--format", "json", "--exclude", "src/guards.rs"]);
+    assert_eq!(json_lines(&more).last().unwrap()["findings"], 1);
+
+    // `fix` honours the same configuration: `run` and legacy.rs are left alone.
+    let fixed = guardfix(&project, &["fix", "--write", "--allow-no-vcs"]);
+    assert!(fixed.status.success(), "{}", stderr(&fixed));
+    let server = std::fs::read_to_string(project.join("src/server.rs")).unwrap();
+    let run_fn = &SERVER[..SERVER.find("pub async fn other").unwrap()];
+    assert!(server.starts_with(run_fn), "{server}");
+    assert_ne!(server, SERVER);
+    assert_eq!(std::fs::read_to_string(project.join("src/legacy.rs")).unwrap(), LEGACY);
+}
+
+#[test]
+fn configured_strategy_is_the_default_and_the_flag_overrides_it() {
+    let scratch = tempfile::tempdir().unwrap();
+    let project = demo_copy(scratch.path());
+    let auto = guardfix(&project, &["fix"]);
+    assert!(stderr(&auto).contains("1 by drop"), "{}", stderr(&auto));
+    write(&project, "guardfix.toml", "strategy = \"scope\"\n");
+    let scoped = guardfix(&project, &["fix"]);
+    assert!(!stderr(&scoped).contains("by drop"), "{}", stderr(&scoped));
+    let flag = guardfix(&project, &["fix", "--strategy", "auto"]);
+    assert!(stderr(&flag).contains("1 by drop"), "{}", stderr(&flag));
+    write(&project, "guardfix.toml", "strategy = \"fastest\"\n");
+    let bad = guardfix(&project, &["check"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("guardfix.toml: unknown `strategy` \"fastest\""),
+        "{}",
+        stderr(&bad)
+    );
 }
 
 #[test]

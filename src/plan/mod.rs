@@ -6,8 +6,10 @@
 //! | is not used after the await                  | `scope` (a block ends it earlier) |
 //! | is used after the await, lock is blocking    | `async-mutex` (not automatic yet) |
 //! | is a `RefCell` borrow used after the await   | none: restructure by hand         |
+//! | is a configured guard type used after it     | none: there is no lock to switch  |
 //! | sits inside a macro's arguments              | none: macros are never edited     |
 
+use crate::analyse::index::CONFIGURED_GUARD;
 use crate::finding::{Finding, FindingKind, HeldBecause, Strategy};
 
 /// The least invasive strategy that is safe for the finding, or `None` when guardfix has no
@@ -21,7 +23,10 @@ pub fn suggest(finding: &Finding) -> Option<Strategy> {
     }
     if finding.used_after_await {
         return match finding.kind {
-            FindingKind::GuardHeldAcrossAwait => Some(Strategy::AsyncMutex),
+            // A configured guard type (a user's RAII wrapper) has no lock to switch.
+            FindingKind::GuardHeldAcrossAwait if finding.lock != CONFIGURED_GUARD => {
+                Some(Strategy::AsyncMutex)
+            }
             _ => None,
         };
     }
