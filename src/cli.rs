@@ -3,7 +3,7 @@
 
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -79,6 +79,8 @@ enum Format {
     Human,
     /// One JSON object per line.
     Json,
+    /// GitHub Actions workflow commands (`::warning file=…`), one per finding.
+    Github,
 }
 
 fn parse_edition(text: &str) -> Result<Edition, String> {
@@ -139,6 +141,7 @@ fn run_check(common: &Common, format: Format) -> ExitCode {
     let written = match format {
         Format::Human => print_human(&run, HumanStyle { color }),
         Format::Json => print_json(&run),
+        Format::Github => print_github(&run),
     };
     if let Err(error) = written {
         if error.kind() != std::io::ErrorKind::BrokenPipe {
@@ -211,6 +214,45 @@ fn print_json(run: &CheckRun) -> std::io::Result<()> {
         "{}",
         render::json::summary_json(run.finding_count(), run.files_scanned, run.failed.len())
     )
+}
+
+/// Machine formats keep stdout for the report: warnings go to stderr.
+fn print_warnings(run: &CheckRun) {
+    for warning in &run.warnings {
+        eprintln!("warning: {warning}");
+    }
+}
+
+fn print_github(run: &CheckRun) -> std::io::Result<()> {
+    print_warnings(run);
+    let cwd = current_dir();
+    let mut out = std::io::stdout().lock();
+    for failure in &run.failed {
+        let path = runner_path(&failure.entry.path, cwd.as_deref());
+        writeln!(out, "{}", render::github::error_command(&path, &failure.message))?;
+    }
+    for file in &run.checked {
+        let path = runner_path(&file.entry.path, cwd.as_deref());
+        for finding in &file.findings {
+            writeln!(
+                out,
+                "{}",
+                render::github::finding_command(&path, &file.source.text, finding)
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The folder paths in GitHub output are relative to: where guardfix runs, which in
+/// CI is the repository root the runner resolves paths against.
+fn current_dir() -> Option<PathBuf> {
+    std::env::current_dir().ok().and_then(|dir| std::fs::canonicalize(dir).ok())
+}
+
+fn runner_path(path: &Path, cwd: Option<&Path>) -> String {
+    let shown = cwd.and_then(|cwd| path.strip_prefix(cwd).ok()).unwrap_or(path);
+    shown.to_string_lossy().replace('\\', "/")
 }
 
 fn edition_name(edition: Edition) -> &'static str {

@@ -1,4 +1,5 @@
-//! End to end, by running the binaries: configuration files and `cargo guardfix`.
+//! End to end, by running the binaries: `--format github`, configuration files and
+//! `cargo guardfix`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -158,6 +159,32 @@ fn configured_strategy_is_the_default_and_the_flag_overrides_it() {
         "{}",
         stderr(&bad)
     );
+}
+
+#[test]
+fn github_format_is_one_escaped_command_per_finding() {
+    let output = guardfix(manifest_dir(), &["check", "--format", "github", "demo"]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 5, "{text}");
+    for line in &lines {
+        assert!(line.starts_with("::warning file=demo/src/lib.rs,line="), "{line}");
+        assert!(line.contains(",title=guard-held-across-await::"), "{line}");
+        assert!(line.contains("%0Anote: "), "newlines are escaped: {line}");
+    }
+    assert!(lines[0].contains("line=24,col=23,endLine=24,endColumn=39,"), "{}", lines[0]);
+
+    // A path with the property delimiters in it.
+    let scratch = tempfile::tempdir().unwrap();
+    write(
+        scratch.path(),
+        "we%ird,na:me.rs",
+        "async fn f(m: &std::sync::Mutex<u8>) {\n    let g = m.lock().unwrap();\n    x().await;\n}\n",
+    );
+    let output = guardfix(scratch.path(), &["check", "--format", "github", "."]);
+    let text = stdout(&output);
+    assert!(text.starts_with("::warning file=we%25ird%2Cna%3Ame.rs,line=2,col=13,"), "{text}");
 }
 
 #[test]
