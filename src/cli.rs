@@ -12,6 +12,8 @@ use crate::analyse::CheckOptions;
 use crate::config::{ConfigRequest, ConfigSource};
 use crate::discover::{self, Edition};
 use crate::driver::{self, CheckRun, RunOptions};
+use crate::edit::engine::FixOptions;
+use crate::render::sarif::{self, ArtifactUri};
 use crate::render::{self, human::HumanStyle};
 
 #[derive(Parser)]
@@ -79,6 +81,8 @@ enum Format {
     Human,
     /// One JSON object per line.
     Json,
+    /// SARIF 2.1.0, for code scanning; carries `guardfix fix`'s edits as fixes.
+    Sarif,
     /// GitHub Actions workflow commands (`::warning file=…`), one per finding.
     Github,
 }
@@ -141,6 +145,7 @@ fn run_check(common: &Common, format: Format) -> ExitCode {
     let written = match format {
         Format::Human => print_human(&run, HumanStyle { color }),
         Format::Json => print_json(&run),
+        Format::Sarif => print_sarif(&run),
         Format::Github => print_github(&run),
     };
     if let Err(error) = written {
@@ -223,6 +228,54 @@ fn print_warnings(run: &CheckRun) {
     }
 }
 
+fn print_sarif(run: &CheckRun) -> std::io::Result<()> {
+    print_warnings(run);
+    let cwd = current_dir();
+    // What `guardfix fix` would write with the same configuration: safe fixes only.
+    let fix_options = FixOptions {
+        strategy: run.config.strategy_choice(None),
+        unsafe_fixes: false,
+        check: run.check,
+    };
+    let fixes = driver::plan_fixes(run, fix_options);
+    let fixed: Vec<Vec<bool>> = fixes
+        .iter()
+        .map(|(file, fixes)| match &fixes.new_text {
+            Some(new_text) => driver::findings_gone(run, file, new_text),
+            None => Vec::new(),
+        })
+        .collect();
+    let files = fixes
+        .iter()
+        .zip(&fixed)
+        .map(|((file, fixes), fixed)| sarif::SarifFile {
+            uri: artifact_uri(&file.entry.path, cwd.as_deref()),
+            text: &file.source.text,
+            findings: &file.findings,
+            fix: fixes.new_text.as_deref().map(|new_text| sarif::FileFix {
+                new_text,
+                applied: &fixes.applied,
+                fixed,
+                line_endings: file.source.line_endings,
+            }),
+        })
+        .collect();
+    let errors = run
+        .failed
+        .iter()
+        .map(|failure| (artifact_uri(&failure.entry.path, cwd.as_deref()), failure.message.clone()))
+        .collect();
+    let log = sarif::sarif_log(&sarif::SarifRun {
+        files,
+        errors,
+        src_root: cwd.as_deref().map(|dir| sarif::file_uri(dir, true)),
+        version: env!("CARGO_PKG_VERSION"),
+    });
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, &log)?;
+    writeln!(out)
+}
+
 fn print_github(run: &CheckRun) -> std::io::Result<()> {
     print_warnings(run);
     let cwd = current_dir();
@@ -244,10 +297,17 @@ fn print_github(run: &CheckRun) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The folder paths in GitHub output are relative to: where guardfix runs, which in
-/// CI is the repository root the runner resolves paths against.
+/// The folder paths in SARIF and GitHub output are relative to: where guardfix runs, which in
+/// CI is the repository root that code scanning and the runner resolve paths against.
 fn current_dir() -> Option<PathBuf> {
     std::env::current_dir().ok().and_then(|dir| std::fs::canonicalize(dir).ok())
+}
+
+fn artifact_uri(path: &Path, cwd: Option<&Path>) -> ArtifactUri {
+    match cwd.and_then(|cwd| path.strip_prefix(cwd).ok()) {
+        Some(relative) => ArtifactUri::Relative(sarif::relative_uri(relative)),
+        None => ArtifactUri::Absolute(sarif::file_uri(path, false)),
+    }
 }
 
 fn runner_path(path: &Path, cwd: Option<&Path>) -> String {

@@ -75,6 +75,8 @@ pub struct CheckRun {
     pub warnings: Vec<String>,
     /// The configuration the run used.
     pub config: Config,
+    /// The analysis options the run used.
+    pub check: CheckOptions,
     indexes: Indexes,
 }
 
@@ -172,7 +174,15 @@ pub fn check_path(path: &Path, options: RunOptions) -> Result<CheckRun, RunError
         }
     }
     failed.sort_by(|a, b| a.entry.path.cmp(&b.entry.path));
-    Ok(CheckRun { checked, failed, files_scanned, warnings: discovery.warnings, config, indexes })
+    Ok(CheckRun {
+        checked,
+        failed,
+        files_scanned,
+        warnings: discovery.warnings,
+        config,
+        check: options.check,
+        indexes,
+    })
 }
 
 /// What `guardfix fix` would do to each file with findings, with the indexes the check used.
@@ -192,6 +202,37 @@ pub fn plan_fixes(run: &CheckRun, options: FixOptions) -> Vec<(&CheckedFile, Fil
                 .unwrap_or_default()
             };
             (file, fixes)
+        })
+        .collect()
+}
+
+/// Per finding of `file`: whether `new_text` (the file after fixes) no longer has it, matched
+/// as the fix engine matches findings across edits: by kind, binding and acquiring code.
+pub fn findings_gone(run: &CheckRun, file: &CheckedFile, new_text: &str) -> Vec<bool> {
+    let key = |finding: &Finding, text: &str| {
+        let acquired = text.get(finding.acquire.start as usize..finding.acquire.end as usize);
+        (finding.kind, finding.binding.clone(), acquired.unwrap_or("").to_owned())
+    };
+    let after = parse::catch_panic(|| {
+        let tree = SourceFile::parse(new_text, file.entry.edition).tree();
+        let imports = Imports::collect(tree.syntax());
+        let mut index = run.index_for(file).into_owned();
+        index.add_file(tree.syntax(), &imports);
+        analyse::analyse_tree(&tree, &index, &imports, file.entry.edition, run.check)
+    });
+    let Ok(after) = after else { return vec![false; file.findings.len()] };
+    let mut remaining: Vec<_> = after.iter().map(|finding| key(finding, new_text)).collect();
+    file.findings
+        .iter()
+        .map(|finding| {
+            let key = key(finding, &file.source.text);
+            match remaining.iter().position(|other| *other == key) {
+                Some(i) => {
+                    remaining.remove(i);
+                    false
+                }
+                None => true,
+            }
         })
         .collect()
 }

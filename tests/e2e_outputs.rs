@@ -1,5 +1,5 @@
-//! End to end, by running the binaries: `--format github`, configuration files and
-//! `cargo guardfix`.
+//! End to end: the CI-facing outputs (`--format sarif`, `--format github`), configuration
+//! files, and `cargo guardfix`, by running the binaries.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -158,6 +158,154 @@ fn configured_strategy_is_the_default_and_the_flag_overrides_it() {
         stderr(&bad).contains("guardfix.toml: unknown `strategy` \"fastest\""),
         "{}",
         stderr(&bad)
+    );
+}
+
+fn sarif_schema() -> jsonschema::Validator {
+    let text =
+        std::fs::read_to_string(manifest_dir().join("tests/schemas/sarif-schema-2.1.0.json"))
+            .unwrap();
+    let mut schema: Value = serde_json::from_str(&text).unwrap();
+    // The schema (vendored unchanged from the serde-sarif crate) gives `language` (of a run and
+    // of a tool component) a pattern with a stray `]`, which checking the schema's own `regex`
+    // formats rejects. guardfix writes no `language`, so those patterns are dropped here and
+    // every format is checked.
+    for definition in ["run", "toolComponent"] {
+        let language = &mut schema["definitions"][definition]["properties"]["language"];
+        language.as_object_mut().expect("language in the schema").remove("pattern");
+    }
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the SARIF schema compiles")
+}
+
+fn assert_valid_sarif(log: &Value) {
+    let validator = sarif_schema();
+    let errors: Vec<String> =
+        validator.iter_errors(log).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    assert!(errors.is_empty(), "not valid SARIF 2.1.0:\n{}", errors.join("\n"));
+}
+
+/// 1-based line and char column → byte offset in `text`.
+fn offset(text: &str, line: u64, column: u64) -> usize {
+    let line_start: usize = text.split_inclusive('\n').take(line as usize - 1).map(str::len).sum();
+    let rest = &text[line_start..];
+    line_start + rest.char_indices().nth(column as usize - 1).map_or(rest.len(), |(i, _)| i)
+}
+
+/// Applies every result's fix to `text`, as a SARIF viewer applying all of them would.
+fn apply_sarif_fixes(log: &Value, uri: &str, text: &str) -> String {
+    let mut edits: Vec<(usize, usize, String)> = Vec::new();
+    for result in log["runs"][0]["results"].as_array().unwrap() {
+        for fix in result["fixes"].as_array().into_iter().flatten() {
+            for change in fix["artifactChanges"].as_array().unwrap() {
+                assert_eq!(change["artifactLocation"]["uri"], uri);
+                for replacement in change["replacements"].as_array().unwrap() {
+                    let region = &replacement["deletedRegion"];
+                    let at = |l: &str, c: &str| {
+                        offset(text, region[l].as_u64().unwrap(), region[c].as_u64().unwrap())
+                    };
+                    let new = replacement["insertedContent"]["text"].as_str().unwrap().to_owned();
+                    edits.push((at("startLine", "startColumn"), at("endLine", "endColumn"), new));
+                }
+            }
+        }
+    }
+    edits.sort_by_key(|edit| std::cmp::Reverse(edit.0));
+    let mut out = text.to_owned();
+    for (start, end, new) in edits {
+        out.replace_range(start..end, &new);
+    }
+    out
+}
+
+#[test]
+fn sarif_validates_and_its_fixes_are_what_fix_writes() {
+    let scratch = tempfile::tempdir().unwrap();
+    let project = demo_copy(scratch.path());
+    let output = guardfix(scratch.path(), &["check", "--format", "sarif", "demo"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let log: Value = serde_json::from_slice(&output.stdout).expect("SARIF is JSON");
+    assert_valid_sarif(&log);
+    // The validator does reject what is not SARIF.
+    let validator = sarif_schema();
+    let mut broken = log.clone();
+    broken["runs"][0]["results"][0]["level"] = "severe".into();
+    assert!(!validator.is_valid(&broken));
+    let mut broken = log.clone();
+    broken["runs"][0]["originalUriBaseIds"]["SRCROOT"]["uri"] = "not a uri".into();
+    assert!(!validator.is_valid(&broken));
+
+    // What code scanning needs, checked by hand too.
+    assert_eq!(log["version"], "2.1.0");
+    let runs = log["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1);
+    let driver = &runs[0]["tool"]["driver"];
+    assert_eq!(driver["name"], "guardfix");
+    let rules = driver["rules"].as_array().unwrap();
+    let rule_ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        rule_ids,
+        [
+            "guard-held-across-await",
+            "refcell-borrow-held-across-await",
+            "async-guard-held-across-await",
+            "dropped-but-not-send"
+        ]
+    );
+    for rule in rules {
+        for key in ["shortDescription", "fullDescription", "help"] {
+            assert!(rule[key]["text"].as_str().is_some_and(|t| !t.is_empty()), "{key} of {rule}");
+        }
+    }
+    let results = runs[0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 5);
+    for result in results {
+        assert!(rule_ids.contains(&result["ruleId"].as_str().unwrap()));
+        assert_eq!(result["level"], "warning");
+        assert!(result["message"]["text"].as_str().is_some_and(|t| !t.is_empty()));
+        let location = &result["locations"][0]["physicalLocation"];
+        assert_eq!(location["artifactLocation"]["uri"], "demo/src/lib.rs");
+        assert_eq!(location["artifactLocation"]["uriBaseId"], "SRCROOT");
+        for key in ["startLine", "startColumn", "endLine", "endColumn"] {
+            assert!(location["region"][key].as_u64().is_some_and(|n| n >= 1), "{key}");
+        }
+        let related = result["relatedLocations"].as_array().unwrap();
+        assert!(related.iter().any(|r| r["message"]["text"] == "held across this await"));
+        assert!(related.iter().any(|r| r["message"]["text"] == "released here"));
+        assert!(result["fixes"].is_array(), "every demo finding is fixable: {result}");
+    }
+    let root = runs[0]["originalUriBaseIds"]["SRCROOT"]["uri"].as_str().unwrap();
+    assert!(root.starts_with("file:///") && root.ends_with('/'), "{root}");
+
+    // Applying every fix gives exactly what `guardfix fix --write` writes.
+    let original = std::fs::read_to_string(project.join("src/lib.rs")).unwrap();
+    let from_sarif = apply_sarif_fixes(&log, "demo/src/lib.rs", &original);
+    let written = guardfix(scratch.path(), &["fix", "demo", "--write", "--allow-no-vcs"]);
+    assert!(written.status.success(), "{}", stderr(&written));
+    let fixed = std::fs::read_to_string(project.join("src/lib.rs")).unwrap();
+    assert_ne!(fixed, original);
+    assert_eq!(from_sarif, fixed);
+}
+
+#[test]
+fn sarif_of_a_clean_run_and_of_unreadable_files_validates() {
+    let scratch = tempfile::tempdir().unwrap();
+    write(scratch.path(), "clean.rs", "async fn f() { g().await; }\n");
+    std::fs::write(scratch.path().join("bad.rs"), b"fn f() { \xff }").unwrap();
+    let output = guardfix(scratch.path(), &["check", "--format", "sarif", "."]);
+    assert_eq!(output.status.code(), Some(2));
+    let log: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_valid_sarif(&log);
+    assert_eq!(log["runs"][0]["results"], Value::Array(vec![]));
+    let invocation = &log["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    let notification = &invocation["toolExecutionNotifications"][0];
+    assert_eq!(notification["level"], "error");
+    assert_eq!(
+        notification["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "bad.rs"
     );
 }
 
