@@ -9,11 +9,8 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use rayon::prelude::*;
-
 use crate::driver::{self, CheckedFile, RunOptions};
-use crate::edit::engine::{FileFixes, FixOptions, StrategyChoice, fix_file};
-use crate::finding::Strategy;
+use crate::edit::engine::{FileFixes, FixOptions};
 use crate::render::diff::unified_diff;
 
 #[derive(clap::Args, Debug, Default)]
@@ -21,9 +18,10 @@ pub struct FixArgs {
     /// Rewrite the files in place (default: print a diff and change nothing).
     #[arg(long)]
     pub write: bool,
-    /// Which transform to use: auto picks the least invasive safe one.
-    #[arg(long, default_value = "auto", value_parser = ["auto", "scope", "drop", "helper", "async-mutex"])]
-    pub strategy: String,
+    /// Which transform to use: auto picks the least invasive safe one [default: the
+    /// configuration's `strategy`, else auto].
+    #[arg(long, value_parser = crate::config::STRATEGIES.to_vec())]
+    pub strategy: Option<String>,
     /// Also apply fixes that may change behaviour (MaybeIncorrect).
     #[arg(long)]
     pub unsafe_fixes: bool,
@@ -35,16 +33,6 @@ pub struct FixArgs {
     pub allow_no_vcs: bool,
 }
 
-fn strategy_choice(name: &str) -> StrategyChoice {
-    match name {
-        "scope" => StrategyChoice::Only(Strategy::Scope),
-        "drop" => StrategyChoice::Only(Strategy::Drop),
-        "helper" => StrategyChoice::Only(Strategy::Helper),
-        "async-mutex" => StrategyChoice::Only(Strategy::AsyncMutex),
-        _ => StrategyChoice::Auto,
-    }
-}
-
 pub fn run(path: &Path, options: RunOptions, args: &FixArgs, color: bool) -> ExitCode {
     if args.write
         && let Err(error) = crate::vcs::check_worktree(path, args.allow_dirty, args.allow_no_vcs)
@@ -52,6 +40,7 @@ pub fn run(path: &Path, options: RunOptions, args: &FixArgs, color: bool) -> Exi
         eprintln!("error: {error}");
         return ExitCode::from(2);
     }
+    let check = options.check;
     let run = match driver::check_path(path, options) {
         Ok(run) => run,
         Err(error) => {
@@ -59,31 +48,18 @@ pub fn run(path: &Path, options: RunOptions, args: &FixArgs, color: bool) -> Exi
             return ExitCode::from(2);
         }
     };
+    for warning in &run.warnings {
+        eprintln!("warning: {warning}");
+    }
     for failure in &run.failed {
         eprintln!("error: {}: {}", failure.entry.display_path.display(), failure.message);
     }
     let fix_options = FixOptions {
-        strategy: strategy_choice(&args.strategy),
+        strategy: run.config.strategy_choice(args.strategy.as_deref()),
         unsafe_fixes: args.unsafe_fixes,
-        check: options.check,
+        check,
     };
-    let results: Vec<(&CheckedFile, FileFixes)> = run
-        .checked
-        .par_iter()
-        .filter(|file| !file.findings.is_empty())
-        .map(|file| {
-            let index = run.index_for(&file.entry);
-            let fixes = if file.syntax_errors > 0 {
-                FileFixes::default()
-            } else {
-                crate::parse::catch_panic(|| {
-                    fix_file(&file.source.text, file.entry.edition, index, fix_options)
-                })
-                .unwrap_or_default()
-            };
-            (file, fixes)
-        })
-        .collect();
+    let results: Vec<(&CheckedFile, FileFixes)> = driver::plan_fixes(&run, fix_options);
 
     let mut stdout = std::io::stdout().lock();
     let mut write_errors = 0;
@@ -97,14 +73,12 @@ pub fn run(path: &Path, options: RunOptions, args: &FixArgs, color: bool) -> Exi
             skipped += file.findings.len();
             continue;
         }
-        let lines = crate::render::line_index::LineIndex::new(&file.source.text);
         let mut unsafe_notes = Vec::new();
         for applied in &fixes.applied {
             *by_strategy.entry(applied.strategy.name()).or_default() += 1;
             if applied.applicability == crate::edit::Applicability::MaybeIncorrect {
                 maybe_incorrect += 1;
-                let line = lines.line_col(applied.finding.acquire.start).0;
-                unsafe_notes.push(format!("line {line} ({})", applied.strategy.name()));
+                unsafe_notes.push(applied.strategy.name());
             }
         }
         for skip in &fixes.skipped {
@@ -117,7 +91,8 @@ pub fn run(path: &Path, options: RunOptions, args: &FixArgs, color: bool) -> Exi
         let Some(new_text) = &fixes.new_text else { continue };
         if !unsafe_notes.is_empty() {
             let note = format!(
-                "MaybeIncorrect fixes in {display}: {}; review them",
+                "MaybeIncorrect fixes in {display}: {} ({}); review them",
+                unsafe_notes.len(),
                 unsafe_notes.join(", ")
             );
             if args.write {
@@ -144,10 +119,10 @@ pub fn run(path: &Path, options: RunOptions, args: &FixArgs, color: bool) -> Exi
     let mut parts: Vec<String> =
         by_strategy.iter().map(|(name, count)| format!("{count} by {name}")).collect();
     parts.sort();
-    let verb = if args.write { "fixed" } else { "would fix" };
     if maybe_incorrect > 0 {
         parts.push(format!("{maybe_incorrect} MaybeIncorrect"));
     }
+    let verb = if args.write { "fixed" } else { "would fix" };
     eprintln!(
         "{verb} {fixed} finding{} ({}), skipped {skipped}{}",
         if fixed == 1 { "" } else { "s" },

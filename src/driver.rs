@@ -7,7 +7,13 @@
 //! Two cheap text prefilters keep the scan faster than parsing everything: a file with no
 //! `await` (and no awaiting macro) cannot hold a finding, and is parsed only if it may declare
 //! something the crate index needs (a lock type, a guard type).
+//!
+//! The configuration (`config.rs`) is read at the workspace root once discovery has found it:
+//! `exclude`d files are not read at all, files an `allow` rule silences are indexed but not
+//! analysed, and configured guard types and allowed fns go into the indexes, so `check` and the
+//! fix engine's re-analysis see the same thing.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -15,20 +21,35 @@ use ra_ap_syntax::{AstNode, Parse, SourceFile};
 use rayon::prelude::*;
 
 use crate::analyse::{self, CheckOptions, imports::Imports, index::ItemIndex};
+use crate::config::{self, Config, ConfigError, ConfigRequest};
 use crate::discover::{self, DiscoverError, Edition, SourceFileEntry};
+use crate::edit::engine::{FileFixes, FixOptions, fix_file};
 use crate::finding::Finding;
 use crate::parse::{self, LoadError, LoadedSource};
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct RunOptions {
     pub default_edition: Edition,
     pub check: CheckOptions,
+    pub config: ConfigRequest,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { default_edition: Edition::Edition2021, check: CheckOptions::default() }
+        RunOptions {
+            default_edition: Edition::Edition2021,
+            check: CheckOptions::default(),
+            config: ConfigRequest::default(),
+        }
     }
+}
+
+#[derive(thiserror::Error, Debug)]
+pub enum RunError {
+    #[error(transparent)]
+    Discover(#[from] DiscoverError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
 }
 
 /// One analysed file.
@@ -47,22 +68,48 @@ pub struct FailedFile {
 }
 
 pub struct CheckRun {
-    /// The crate indexes the analysis used, by `index_key`: the fix engine re-analyses with them.
-    pub indexes: HashMap<String, ItemIndex>,
     /// Files that may hold findings and were analysed, in path order.
     pub checked: Vec<CheckedFile>,
     pub failed: Vec<FailedFile>,
     pub files_scanned: usize,
     pub warnings: Vec<String>,
+    /// The configuration the run used.
+    pub config: Config,
+    /// The analysis options the run used.
+    pub check: CheckOptions,
+    indexes: Indexes,
 }
 
 impl CheckRun {
-    pub fn index_for(&self, entry: &SourceFileEntry) -> Option<&ItemIndex> {
-        self.indexes.get(&index_key(entry))
-    }
-
     pub fn finding_count(&self) -> usize {
         self.checked.iter().map(|file| file.findings.len()).sum()
+    }
+
+    /// The index the file was analysed with: its crate's, with the configuration's guard types
+    /// and the fns it allows in this file. The fix engine must re-analyse with the same one.
+    pub fn index_for(&self, file: &CheckedFile) -> Cow<'_, ItemIndex> {
+        self.indexes.for_file(&file.entry, &self.config)
+    }
+}
+
+/// Per-crate indexes (files outside any package share one), all carrying the configured
+/// guard types.
+struct Indexes {
+    by_package: HashMap<String, ItemIndex>,
+    /// For a package none of whose files needed indexing.
+    empty: ItemIndex,
+}
+
+impl Indexes {
+    fn for_file(&self, entry: &SourceFileEntry, config: &Config) -> Cow<'_, ItemIndex> {
+        let index = self.by_package.get(&index_key(entry)).unwrap_or(&self.empty);
+        let allowed = config.allowed_fns(&entry.path);
+        if allowed.is_empty() {
+            return Cow::Borrowed(index);
+        }
+        let mut own = index.clone();
+        own.allow_fns(allowed);
+        Cow::Owned(own)
     }
 }
 
@@ -73,24 +120,51 @@ struct ReadFile {
     wants_analysis: bool,
 }
 
-pub fn check_path(path: &Path, options: RunOptions) -> Result<CheckRun, DiscoverError> {
-    let discovery = discover::discover(path, options.default_edition)?;
+pub fn check_path(path: &Path, options: RunOptions) -> Result<CheckRun, RunError> {
+    let mut discovery = discover::discover(path, options.default_edition)?;
+    let start = match path.parent() {
+        _ if path.is_dir() => path,
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let start = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_owned());
+    let root = config::config_root(discovery.workspace_root.as_deref(), &start);
+    let (config, config_warnings) = config::load(&root, &options.config)?;
+    discovery.warnings.extend(config_warnings);
+    // A file named on the command line is analysed even when excluded, as when ignored.
+    if !path.is_file() {
+        discovery.files.retain(|file| !config.is_excluded(&file.path));
+    }
     let files_scanned = discovery.files.len();
-    let results: Vec<Result<ReadFile, FailedFile>> =
-        discovery.files.into_par_iter().map(read_and_prefilter).collect();
+    let extra_words: Vec<&str> = config
+        .extra_guard_types
+        .iter()
+        .map(|name| crate::analyse::types::last_segment(name))
+        .collect();
+    let results: Vec<Result<ReadFile, FailedFile>> = discovery
+        .files
+        .into_par_iter()
+        .map(|entry| read_and_prefilter(entry, &extra_words))
+        .collect();
     let mut read = Vec::new();
     let mut failed = Vec::new();
     for result in results {
         match result {
-            Ok(file) => read.push(file),
+            Ok(mut file) => {
+                file.wants_analysis &= !config.allows_file(&file.entry.path);
+                read.push(file);
+            }
             Err(failure) => failed.push(failure),
         }
     }
-    let indexes = build_indexes(&read);
+    let indexes = build_indexes(&read, &config);
     let analysed: Vec<Result<CheckedFile, FailedFile>> = read
         .into_par_iter()
         .filter(|file| file.wants_analysis)
-        .map(|file| analyse_file(file, &indexes, options.check))
+        .map(|file| {
+            let index = indexes.for_file(&file.entry, &config);
+            analyse_file(file, &index, options.check)
+        })
         .collect();
     let mut checked = Vec::new();
     for result in analysed {
@@ -100,16 +174,82 @@ pub fn check_path(path: &Path, options: RunOptions) -> Result<CheckRun, Discover
         }
     }
     failed.sort_by(|a, b| a.entry.path.cmp(&b.entry.path));
-    Ok(CheckRun { indexes, checked, failed, files_scanned, warnings: discovery.warnings })
+    Ok(CheckRun {
+        checked,
+        failed,
+        files_scanned,
+        warnings: discovery.warnings,
+        config,
+        check: options.check,
+        indexes,
+    })
 }
 
-fn read_and_prefilter(entry: SourceFileEntry) -> Result<ReadFile, FailedFile> {
+/// What `guardfix fix` would do to each file with findings, with the indexes the check used.
+/// Files with syntax errors get no fixes.
+pub fn plan_fixes(run: &CheckRun, options: FixOptions) -> Vec<(&CheckedFile, FileFixes)> {
+    run.checked
+        .par_iter()
+        .filter(|file| !file.findings.is_empty())
+        .map(|file| {
+            let fixes = if file.syntax_errors > 0 {
+                FileFixes::default()
+            } else {
+                let index = run.index_for(file);
+                parse::catch_panic(|| {
+                    fix_file(&file.source.text, file.entry.edition, Some(&index), options)
+                })
+                .unwrap_or_default()
+            };
+            (file, fixes)
+        })
+        .collect()
+}
+
+/// Per finding of `file`: whether `new_text` (the file after fixes) no longer has it, matched
+/// as the fix engine matches findings across edits: by kind, binding and acquiring code.
+pub fn findings_gone(run: &CheckRun, file: &CheckedFile, new_text: &str) -> Vec<bool> {
+    let key = |finding: &Finding, text: &str| {
+        let acquired = text.get(finding.acquire.start as usize..finding.acquire.end as usize);
+        (finding.kind, finding.binding.clone(), acquired.unwrap_or("").to_owned())
+    };
+    let after = parse::catch_panic(|| {
+        let tree = SourceFile::parse(new_text, file.entry.edition).tree();
+        let imports = Imports::collect(tree.syntax());
+        // Fixes add blocks and `let`s, never declarations: the crate's index stays true.
+        let index = run.index_for(file);
+        analyse::analyse_tree(&tree, &index, &imports, file.entry.edition, run.check)
+    });
+    let Ok(after) = after else { return vec![false; file.findings.len()] };
+    let mut remaining: Vec<_> = after.iter().map(|finding| key(finding, new_text)).collect();
+    file.findings
+        .iter()
+        .map(|finding| {
+            let key = key(finding, &file.source.text);
+            match remaining.iter().position(|other| *other == key) {
+                Some(i) => {
+                    remaining.remove(i);
+                    false
+                }
+                None => true,
+            }
+        })
+        .collect()
+}
+
+/// `extra_words`: names of configured guard types, which make a file worth indexing too.
+fn read_and_prefilter(
+    entry: SourceFileEntry,
+    extra_words: &[&str],
+) -> Result<ReadFile, FailedFile> {
     let source = match parse::read_source(&entry.path) {
         Ok(source) => source,
         Err(error) => return Err(FailedFile { message: load_error_message(&error), entry }),
     };
     let wants_analysis = analyse::may_have_findings(&source.text);
-    let wants_index = wants_analysis || analyse::may_declare_locks(&source.text);
+    let wants_index = wants_analysis
+        || analyse::may_declare_locks(&source.text)
+        || extra_words.iter().any(|word| source.text.contains(word));
     let parse = if wants_index {
         match parse::parse_source(&source.text, entry.edition) {
             Ok(parse) => Some(parse),
@@ -146,30 +286,34 @@ pub fn index_key(entry: &SourceFileEntry) -> String {
         .unwrap_or_default()
 }
 
-/// Crate indexes, one per `index_key`, built from every parsed file.
-fn build_indexes(files: &[ReadFile]) -> HashMap<String, ItemIndex> {
-    let mut indexes: HashMap<String, ItemIndex> = HashMap::new();
+/// Crate indexes, one per `index_key`, built from every parsed file, lookups precomputed.
+fn build_indexes(files: &[ReadFile], config: &Config) -> Indexes {
+    let mut empty = ItemIndex::default();
+    empty.add_extra_guard_types(config.extra_guard_types.iter().cloned());
+    let mut by_package: HashMap<String, ItemIndex> = HashMap::new();
     for file in files {
         let Some(parse) = &file.parse else { continue };
         let tree = parse.tree();
         let imports = Imports::collect(tree.syntax());
-        indexes.entry(index_key(&file.entry)).or_default().add_file(tree.syntax(), &imports);
+        by_package
+            .entry(index_key(&file.entry))
+            .or_insert_with(|| empty.clone())
+            .add_file(tree.syntax(), &imports);
     }
-    indexes.par_iter_mut().for_each(|(_, index)| index.finish());
-    indexes
+    by_package.par_iter_mut().for_each(|(_, index)| index.finish());
+    empty.finish();
+    Indexes { by_package, empty }
 }
 
 fn analyse_file(
     file: ReadFile,
-    indexes: &HashMap<String, ItemIndex>,
+    index: &ItemIndex,
     options: CheckOptions,
 ) -> Result<CheckedFile, FailedFile> {
     let ReadFile { entry, source, parse, .. } = file;
     let Some(parse) = parse else {
         return Ok(CheckedFile { entry, source, findings: Vec::new(), syntax_errors: 0 });
     };
-    let empty = ItemIndex::default();
-    let index = indexes.get(&index_key(&entry)).unwrap_or(&empty);
     let edition = entry.edition;
     let outcome = parse::catch_panic(|| {
         let tree = parse.tree();

@@ -5,7 +5,9 @@
 //! → `render` (diagnostics, JSON, diffs) / `write` (atomic in-place writes).
 
 pub mod analyse;
+pub mod cli;
 pub mod cli_fix;
+pub mod config;
 pub mod discover;
 pub mod driver;
 pub mod edit;

@@ -12,7 +12,6 @@ use ra_ap_syntax::{AstNode, SyntaxNode, ast, ast::HasName};
 
 use super::imports::Imports;
 use super::lock_types;
-#[cfg(test)]
 use super::lock_types::LockClass;
 use super::types::{
     Ty, TypeExpr, is_element_collection, is_transparent_wrapper, last_segment, type_expr,
@@ -27,6 +26,10 @@ pub struct ItemIndex {
     free_fns: HashMap<String, Vec<TypeExpr>>,
     /// Method name → (the impl's self type name, return type).
     methods: HashMap<String, Vec<(Option<String>, TypeExpr)>>,
+    /// Types the configuration says are guards (a user's RAII wrapper), as written there.
+    extra_guard_types: Vec<String>,
+    /// Fns whose findings the configuration silences; set on one file's copy of the index.
+    allowed_fns: Vec<String>,
     /// Answers computed once by `finish`, so lookups during the walk are O(1) even in a crate
     /// with thousands of structs. Empty until `finish` runs (lookups then compute directly).
     cache: Cache,
@@ -44,6 +47,9 @@ struct Cache {
 /// The suffix under which an `async fn`'s output is indexed: `method_ret(ty, "get.await")` is
 /// the type of `x.get().await`, while `method_ret(ty, "get")` knows nothing of the future.
 pub const AWAITED: &str = ".await";
+
+/// The lock shown for a guard of a configured type (`extra-guard-types`).
+pub const CONFIGURED_GUARD: &str = "configured guard type";
 
 /// How deep alias and struct resolution may recurse (cycles, pathological nesting).
 const MAX_DEPTH: usize = 8;
@@ -92,7 +98,12 @@ impl ItemIndex {
             }
             None => {}
         }
-        self.structs.entry(name.text().to_string()).or_default().push(fields);
+        // The fix engine indexes a file again on top of its crate's index: the same struct
+        // added twice must stay one definition, or its fields' types become ambiguous.
+        let defs = self.structs.entry(name.text().to_string()).or_default();
+        if !defs.contains(&fields) {
+            defs.push(fields);
+        }
     }
 
     fn add_fn(&mut self, function: &ast::Fn, imports: &Imports) {
@@ -114,6 +125,26 @@ impl ItemIndex {
             }
             None => self.free_fns.entry(name).or_default().push(ret),
         }
+    }
+
+    /// Counts these types (`my_crate::Guard`, `Guard`) as blocking guards, wherever a declared
+    /// type, a return type or a field's type names them.
+    pub fn add_extra_guard_types(&mut self, names: impl IntoIterator<Item = String>) {
+        self.extra_guard_types.extend(names);
+        self.cache = Cache::default();
+    }
+
+    /// Silences findings in fns of these names (`name`, or `Type::name` for a method).
+    pub fn allow_fns(&mut self, names: impl IntoIterator<Item = String>) {
+        self.allowed_fns.extend(names);
+    }
+
+    pub fn allowed_fns(&self) -> &[String] {
+        &self.allowed_fns
+    }
+
+    fn is_extra_guard_type(&self, written: &str) -> bool {
+        self.extra_guard_types.iter().any(|configured| same_type(configured, written))
     }
 
     /// The type of `Struct.field`, when every struct of that name agrees.
@@ -287,7 +318,16 @@ impl ItemIndex {
             TypeExpr::Path { path, args } => {
                 let name = last_segment(path);
                 if name == "Self" {
-                    return self_type.map_or(Ty::Unknown, |own| Ty::Named(own.to_owned()));
+                    return match self_type {
+                        Some(own) if self.is_extra_guard_type(own) => {
+                            Ty::Guard(LockClass::Blocking, CONFIGURED_GUARD)
+                        }
+                        Some(own) => Ty::Named(own.to_owned()),
+                        None => Ty::Unknown,
+                    };
+                }
+                if self.is_extra_guard_type(path) {
+                    return Ty::Guard(LockClass::Blocking, CONFIGURED_GUARD);
                 }
                 let user_declared = !path.contains("::") || path.starts_with("crate::");
                 if user_declared && self.aliases.contains_key(name) {
@@ -335,6 +375,28 @@ impl ItemIndex {
             None
         };
         holds_guard.unwrap_or_else(|| Ty::Named(name.to_owned()))
+    }
+}
+
+/// Whether a configured type path and a written one (resolved through imports) name the same
+/// type, as far as syntax tells: the last segments agree, and so do the crates when both paths
+/// name one. A bare name or a `crate::`/`self::`/`super::` path names no crate: within a crate,
+/// `Guard` and `crate::sync::Guard` are what `my_crate::sync::Guard` is written as.
+fn same_type(configured: &str, written: &str) -> bool {
+    if last_segment(configured) != last_segment(written) {
+        return false;
+    }
+    match (crate_of(configured), crate_of(written)) {
+        (Some(a), Some(b)) => a == b,
+        _ => true,
+    }
+}
+
+/// The crate a path names first, if any (`crate::`, `self::`, `super::` name none).
+fn crate_of(path: &str) -> Option<&str> {
+    match path.split_once("::") {
+        Some((first, _)) if !matches!(first, "crate" | "self" | "super" | "") => Some(first),
+        _ => None,
     }
 }
 
@@ -418,6 +480,48 @@ mod tests {
         assert_eq!(class_of(&index.method_ret(None, "held")), Some(LockClass::Blocking));
         assert_eq!(index.method_ret(Some("S"), "lock"), Ty::Unknown);
         assert!(index.declares_method("lock"));
+    }
+
+    fn configured_guard() -> Option<LockClass> {
+        Some(LockClass::Blocking)
+    }
+
+    #[test]
+    fn configured_guard_types_by_name_or_path() {
+        let mut index = index(
+            "pub struct Guard<'a>(&'a u8);\nstruct Holder<'a> { g: Guard<'a> }\nimpl Guard<'_> { fn new() -> Self { todo!() } }\nfn make_guard() -> Guard<'static> { todo!() }\nfn make_other() -> other::Guard { todo!() }\nfn plain() -> u8 { 0 }",
+        );
+        assert_eq!(index.free_fn_ret("make_guard"), Ty::Named("Guard".into()));
+        index.add_extra_guard_types(["my_crate::Guard".to_owned()]);
+        assert_eq!(
+            index.free_fn_ret("make_guard"),
+            Ty::Guard(LockClass::Blocking, CONFIGURED_GUARD)
+        );
+        assert_eq!(class_of(&index.method_ret(Some("Guard"), "new")), configured_guard());
+        assert_eq!(class_of(&index.field_ty("Holder", "g")), configured_guard());
+        // Another crate's `Guard` is not `my_crate`'s.
+        assert_eq!(class_of(&index.free_fn_ret("make_other")), None);
+        assert_eq!(index.free_fn_ret("plain"), Ty::Unknown);
+    }
+
+    #[test]
+    fn configured_type_matching() {
+        assert!(same_type("my_crate::Guard", "Guard"));
+        assert!(same_type("my_crate::Guard", "crate::sync::Guard"));
+        assert!(same_type("my_crate::Guard", "my_crate::sync::Guard"));
+        assert!(same_type("Guard", "other::Guard"));
+        assert!(!same_type("my_crate::Guard", "other::Guard"));
+        assert!(!same_type("my_crate::Guard", "Guardian"));
+    }
+
+    #[test]
+    fn indexing_a_file_twice_keeps_its_fields_known() {
+        let text = "struct S { m: parking_lot::Mutex<u8> }";
+        let mut twice = index(text);
+        let tree = SourceFile::parse(text, Edition::Edition2021).tree();
+        twice.add_file(tree.syntax(), &Imports::collect(tree.syntax()));
+        assert_eq!(twice.field_ty("S", "m"), index(text).field_ty("S", "m"));
+        assert_ne!(twice.field_ty("S", "m"), Ty::Unknown);
     }
 
     #[test]

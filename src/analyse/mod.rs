@@ -79,7 +79,7 @@ pub fn analyse_tree(
         .guards
         .iter()
         .flat_map(|guard| findings_of(guard, options))
-        .filter(|finding| !is_suppressed(tree, finding))
+        .filter(|finding| !is_suppressed(tree, finding, index.allowed_fns()))
         .collect();
     findings.sort_by_key(|finding| (finding.acquire, finding.kind.code()));
     findings
@@ -87,11 +87,13 @@ pub fn analyse_tree(
     findings
 }
 
-fn is_suppressed(tree: &SourceFile, finding: &Finding) -> bool {
+/// An allow attribute, or a fn the configuration allows, around the acquisition or an await.
+fn is_suppressed(tree: &SourceFile, finding: &Finding, allowed_fns: &[String]) -> bool {
     let lint = suppress::lint_name(finding.kind);
-    std::iter::once(finding.acquire)
-        .chain(finding.awaits.iter().copied())
-        .any(|span| suppress::is_suppressed(tree.syntax(), span.into(), lint))
+    std::iter::once(finding.acquire).chain(finding.awaits.iter().copied()).any(|span| {
+        suppress::is_suppressed(tree.syntax(), span.into(), lint)
+            || suppress::in_allowed_fn(tree.syntax(), span.into(), allowed_fns)
+    })
 }
 
 /// The findings one guard's record amounts to: held at awaits, and/or dropped-but-not-`Send`.

@@ -3,8 +3,12 @@
 //! Clippy honours `#[allow(clippy::await_holding_lock)]` only on the outermost item of the
 //! async body; guardfix honours it on any ancestor of the guard's acquisition or of the
 //! await: the statement, block, expression, fn, impl, module or file (`#![allow(…)]`).
+//!
+//! The configuration's `allow = [{ path = "…", fn = "name" }]` silences by fn name instead
+//! (`in_allowed_fn`): any fn around the node named `name`, or for `Type::name` a method of that
+//! name in an `impl` of `Type`.
 
-use ra_ap_syntax::{AstNode, SyntaxNode, TextRange, ast, ast::HasAttrs};
+use ra_ap_syntax::{AstNode, SyntaxNode, TextRange, ast, ast::HasAttrs, ast::HasName};
 
 use crate::finding::FindingKind;
 
@@ -20,18 +24,35 @@ pub fn lint_name(kind: FindingKind) -> &'static str {
 
 /// Whether the node covering `range` sits under an allow/expect of `lint`.
 pub fn is_suppressed(root: &SyntaxNode, range: TextRange, lint: &str) -> bool {
-    if range.end() > root.text_range().end() {
+    covering_node(root, range)
+        .is_some_and(|start| start.ancestors().any(|node| attrs_allow(&node, lint)))
+}
+
+/// Whether the node covering `range` sits in a fn that `names` lists (`name` or `Type::name`).
+pub fn in_allowed_fn(root: &SyntaxNode, range: TextRange, names: &[String]) -> bool {
+    if names.is_empty() {
         return false;
     }
-    let element = root.covering_element(range);
-    let start = match element {
-        ra_ap_syntax::NodeOrToken::Node(node) => node,
-        ra_ap_syntax::NodeOrToken::Token(token) => match token.parent() {
-            Some(parent) => parent,
-            None => return false,
-        },
-    };
-    start.ancestors().any(|node| attrs_allow(&node, lint))
+    let Some(start) = covering_node(root, range) else { return false };
+    start.ancestors().filter_map(ast::Fn::cast).any(|function| {
+        let Some(name) = function.name() else { return false };
+        let name = name.text().to_string();
+        let owner = super::index::enclosing_impl_self_type(function.syntax()).flatten();
+        names.iter().any(|allowed| match allowed.rsplit_once("::") {
+            Some((ty, method)) => method == name && owner.as_deref() == Some(ty),
+            None => *allowed == name,
+        })
+    })
+}
+
+fn covering_node(root: &SyntaxNode, range: TextRange) -> Option<SyntaxNode> {
+    if range.end() > root.text_range().end() {
+        return None;
+    }
+    match root.covering_element(range) {
+        ra_ap_syntax::NodeOrToken::Node(node) => Some(node),
+        ra_ap_syntax::NodeOrToken::Token(token) => token.parent(),
+    }
 }
 
 fn attrs_allow(node: &SyntaxNode, lint: &str) -> bool {
@@ -81,5 +102,24 @@ mod tests {
             "m.lock()"
         ));
         assert!(!suppressed_at("async fn f() { let g = m.lock(); }", "m.lock()"));
+    }
+
+    fn allowed_at(text: &str, needle: &str, names: &[&str]) -> bool {
+        let tree = SourceFile::parse(text, Edition::Edition2021).tree();
+        let start = text.find(needle).unwrap() as u32;
+        let range = TextRange::at(TextSize::from(start), TextSize::from(needle.len() as u32));
+        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        in_allowed_fn(tree.syntax(), range, &names)
+    }
+
+    #[test]
+    fn allowed_fns_by_name_and_by_method() {
+        let text = "async fn run() { a.lock(); }\nimpl S { async fn go(&self) { b.lock(); } }\nimpl T { async fn go(&self) { c.lock(); } }";
+        assert!(allowed_at(text, "a.lock()", &["run"]));
+        assert!(!allowed_at(text, "a.lock()", &["walk"]));
+        assert!(allowed_at(text, "b.lock()", &["S::go"]));
+        assert!(!allowed_at(text, "c.lock()", &["S::go"]));
+        assert!(allowed_at(text, "c.lock()", &["go"]));
+        assert!(!allowed_at(text, "a.lock()", &[]));
     }
 }

@@ -6,9 +6,11 @@
 //! | is not used after the await                  | `scope` (a block ends it earlier) |
 //! | is used after the await, lock is blocking    | `async-mutex` (not automatic yet) |
 //! | is a `RefCell` borrow used after the await   | none: restructure by hand         |
+//! | is a configured guard type used after it     | none: there is no lock to switch  |
 //! | sits in a `select!`/`join!` handler          | as above, inside the handler      |
 //! | sits inside another macro's arguments        | none: macro input is not edited   |
 
+use crate::analyse::index::CONFIGURED_GUARD;
 use crate::finding::{Finding, FindingKind, HeldBecause, Strategy};
 
 /// The least invasive strategy that is safe for the finding, or `None` when guardfix has no
@@ -19,7 +21,10 @@ pub fn suggest(finding: &Finding) -> Option<Strategy> {
     }
     if finding.used_after_await {
         return match finding.kind {
-            FindingKind::GuardHeldAcrossAwait => Some(Strategy::AsyncMutex),
+            // A configured guard type (a user's RAII wrapper) has no lock to switch.
+            FindingKind::GuardHeldAcrossAwait if finding.lock != CONFIGURED_GUARD => {
+                Some(Strategy::AsyncMutex)
+            }
             _ => None,
         };
     }

@@ -111,7 +111,7 @@ fn paint(text: &str, paint: Style, style: HumanStyle) -> String {
     if style.color { format!("{paint}{text}{paint:#}") } else { text.to_owned() }
 }
 
-fn title(finding: &Finding) -> String {
+pub(crate) fn title(finding: &Finding) -> String {
     let lock = &finding.lock;
     match (finding.kind, finding.binding.as_deref()) {
         (FindingKind::GuardHeldAcrossAwait, Some(binding)) => {
@@ -250,7 +250,7 @@ fn fix_origin_column(
     rendered.replacen(&format!("{path}:{line}:{shown}"), &format!("{path}:{line}:{column}"), 1)
 }
 
-fn note(held_because: HeldBecause) -> &'static str {
+pub(crate) fn note(held_because: HeldBecause) -> &'static str {
     match held_because {
         HeldBecause::NamedBinding => "a `let` binding keeps the guard until the end of its block",
         HeldBecause::NotDroppedOnEveryPath => {
@@ -295,7 +295,7 @@ fn note(held_because: HeldBecause) -> &'static str {
     }
 }
 
-fn help(finding: &Finding) -> String {
+pub(crate) fn help(finding: &Finding) -> String {
     match finding.suggested {
         Some(strategy) => {
             format!(

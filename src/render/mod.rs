@@ -1,5 +1,5 @@
 //! Turning findings and fixes into output: rustc-style diagnostics for people, NDJSON for tools,
-//! unified diffs for `--diff`.
+//! SARIF for code scanning, workflow commands for GitHub Actions, unified diffs for `fix`.
 //!
 //! Every function here is pure (only [`color_choice`] reads the environment): it takes the file's
 //! text and returns a `String` or a JSON value, and the CLI decides where it goes. Human
@@ -8,9 +8,11 @@
 
 pub mod color;
 pub mod diff;
+pub mod github;
 pub mod human;
 pub mod json;
 pub mod line_index;
+pub mod sarif;
 
 pub use color::color_choice;
 
