@@ -1237,3 +1237,28 @@ fn mutated_programs_do_not_panic() {
         Err(TestError::Abort(reason)) => panic!("aborted: {reason}"),
     }
 }
+
+/// Found by `generated_programs_check_and_fix_cleanly`: the `drop` fix inserted `drop(g);`
+/// before the await although `g` was already dropped after it, so the result used a moved value.
+#[test]
+fn drop_fix_leaves_a_guard_dropped_later_alone() {
+    let text = "use std::sync::Mutex;
+async fn tick() {}
+
+async fn f(m: &Mutex<u32>) {
+    let g = m.lock().unwrap();
+    tick().await;
+    drop(g);
+}
+";
+    for edition in EDITIONS {
+        let options = FixOptions {
+            strategy: StrategyChoice::Auto,
+            unsafe_fixes: true,
+            check: CheckOptions::default(),
+        };
+        let fixes = fix_file(text, edition, None, options);
+        let after = fixes.new_text.as_deref().unwrap_or(text);
+        assert_eq!(after.matches("drop(g)").count(), 1, "{edition:?}:\n{after}");
+    }
+}
