@@ -14,8 +14,9 @@
 //! or swapped, `}` and other text inserted) must not make either panic; `fix_file` leaves a file
 //! with syntax errors alone, and one that still parses must meet the properties above.
 //!
-//! `GUARDFIX_PROPTEST_CASES=N` runs N cases per test instead of the default (run with
-//! `--nocapture` to see what the cases covered). Failures are shrunk and their seeds persisted in
+//! The default run is small and always the same (a fixed seed). `GUARDFIX_PROPTEST_CASES=N`
+//! runs N cases per test from a random seed (`PROPTEST_RNG_SEED` fixes it); `--nocapture` shows
+//! what the cases covered. Failures are shrunk and their seeds persisted in
 //! `tests/property.proptest-regressions`, which is replayed first on the next run.
 
 use std::cell::Cell;
@@ -27,7 +28,7 @@ use guardfix::render::diff::unified_diff;
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, FileFailurePersistence, TestError, TestRunner};
+use proptest::test_runner::{Config, FileFailurePersistence, RngSeed, TestError, TestRunner};
 use ra_ap_syntax::SourceFile;
 
 const EDITIONS: [Edition; 2] = [Edition::Edition2021, Edition::Edition2024];
@@ -1134,9 +1135,10 @@ fn check_and_fix(text: &str, check: CheckOptions, stats: &Stats) -> Result<(), T
             );
             let again = fix_file(&after, edition, None, options);
             if let Some(third) = again.new_text {
+                let by: Vec<&str> = again.applied.iter().map(|a| a.strategy.name()).collect();
                 let diff = unified_diff("fixed.rs", &after, &third, false);
                 return Err(TestCaseError::fail(format!(
-                    "{what}: not idempotent, a second run changed the fixed file:\n{diff}"
+                    "{what}: not idempotent, a second run applied {by:?}:\n{diff}"
                 )));
             }
             let findings_after = check_source(&after, edition, check);
@@ -1152,21 +1154,31 @@ fn check_and_fix(text: &str, check: CheckOptions, stats: &Stats) -> Result<(), T
     Ok(())
 }
 
-fn cases(default: u32) -> u32 {
-    match std::env::var("GUARDFIX_PROPTEST_CASES") {
-        Ok(value) => value.trim().parse().expect("GUARDFIX_PROPTEST_CASES must be a number"),
-        Err(_) => default,
-    }
-}
+/// The seed of the default run, so that a plain `cargo test` always runs the same cases.
+const DEFAULT_SEED: u64 = 0x6775_6172_6466_6978;
 
+/// The default run is small and fixed; `GUARDFIX_PROPTEST_CASES` asks for more cases from a
+/// random seed (or from `PROPTEST_RNG_SEED`, which `Config::default` reads).
 fn runner(default_cases: u32) -> TestRunner {
+    let config = Config::default();
+    let (cases, rng_seed) = match std::env::var("GUARDFIX_PROPTEST_CASES") {
+        Ok(value) => (
+            value.trim().parse().expect("GUARDFIX_PROPTEST_CASES must be a number"),
+            config.rng_seed,
+        ),
+        Err(_) if std::env::var_os("PROPTEST_RNG_SEED").is_some() => {
+            (default_cases, config.rng_seed)
+        }
+        Err(_) => (default_cases, RngSeed::Fixed(DEFAULT_SEED)),
+    };
     TestRunner::new(Config {
-        cases: cases(default_cases),
+        cases,
+        rng_seed,
         source_file: Some(file!()),
         failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
             "proptest-regressions",
         ))),
-        ..Config::default()
+        ..config
     })
 }
 
