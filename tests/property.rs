@@ -89,6 +89,8 @@ struct FnDecl {
     arc_state: bool,
     is_async: bool,
     returns_result: bool,
+    /// The body ends in an awaiting tail expression.
+    tail_await: bool,
     allow: bool,
     params: Vec<LockDecl>,
     body: Vec<Stmt>,
@@ -114,6 +116,7 @@ enum Stmt {
     Match { scrut: Scrut, arms: Vec<Vec<Stmt>> },
     WhileLet { scrut: Scrut, body: Vec<Stmt> },
     For { scrut: Scrut, body: Vec<Stmt> },
+    While { cond: u8, body: Vec<Stmt> },
     Loop { body: Vec<Stmt>, ends_with_break: bool },
     Block(Vec<Stmt>),
     Closure { is_async: bool, is_move: bool, called: bool, body: Vec<Stmt> },
@@ -208,6 +211,7 @@ fn stmt() -> impl Strategy<Value = Stmt> {
             2 => (scrut(), vec(body.clone(), 1..4)).prop_map(|(scrut, arms)| Stmt::Match { scrut, arms }),
             2 => (scrut(), body.clone()).prop_map(|(scrut, body)| Stmt::WhileLet { scrut, body }),
             2 => (scrut(), body.clone()).prop_map(|(scrut, body)| Stmt::For { scrut, body }),
+            1 => (any::<u8>(), body.clone()).prop_map(|(cond, body)| Stmt::While { cond, body }),
             1 => (body.clone(), any::<bool>())
                 .prop_map(|(body, ends_with_break)| Stmt::Loop { body, ends_with_break }),
             2 => body.clone().prop_map(Stmt::Block),
@@ -229,17 +233,29 @@ fn fn_decl() -> impl Strategy<Value = FnDecl> {
         any::<bool>(),
         prop::bool::weighted(0.9),
         any::<bool>(),
+        prop::bool::weighted(0.2),
         prop::bool::weighted(0.05),
         vec(lock_decl(), 0..3),
         vec(stmt(), 1..8),
     )
         .prop_map(
-            |(method, owner, arc_state, is_async, returns_result, allow, params, body)| FnDecl {
+            |(
                 method,
                 owner,
                 arc_state,
                 is_async,
                 returns_result,
+                tail_await,
+                allow,
+                params,
+                body,
+            )| FnDecl {
+                method,
+                owner,
+                arc_state,
+                is_async,
+                returns_result,
+                tail_await,
                 allow,
                 params,
                 body,
@@ -440,7 +456,12 @@ impl Renderer<'_> {
             &Stmt::UseGuard { which, how } => self.use_guard(depth, which, how),
             &Stmt::Drop(which) => match self.live_guard(which) {
                 Some((name, _)) => {
-                    self.line(depth, &format!("drop({name});"));
+                    let text = match which / 4 % 3 {
+                        0 => format!("drop({name});"),
+                        1 => format!("std::mem::drop({name});"),
+                        _ => format!("let _moved = {name};"),
+                    };
+                    self.line(depth, &text);
                     self.forget_guard(&name);
                 }
                 None => {
@@ -487,16 +508,7 @@ impl Renderer<'_> {
                 self.bind_value(name);
             }
             Stmt::If { cond, then, els } => {
-                let cond = match cond % 4 {
-                    0 => "ready()".to_owned(),
-                    1 => format!("{}.is_empty()", self.receiver(*cond / 4).acquire(*cond / 8)),
-                    2 => "fetch(1).await.is_ok()".to_owned(),
-                    _ => match self.live_guard(*cond / 4) {
-                        Some((guard, Inner::Vec)) => format!("{guard}.is_empty()"),
-                        Some((guard, Inner::Num)) => format!("*{guard} > 1"),
-                        None => "!ready()".to_owned(),
-                    },
-                };
+                let cond = self.condition(*cond);
                 match els {
                     None => self.block(depth, &format!("if {cond}"), then, ""),
                     Some(els) => {
@@ -558,6 +570,11 @@ impl Renderer<'_> {
                 self.line(depth, &format!("for {} in {expr} {{", bound.0));
                 self.in_loop(depth, bound, body, false);
             }
+            Stmt::While { cond, body } => {
+                let cond = self.condition(*cond);
+                self.line(depth, &format!("while {cond} {{"));
+                self.in_loop(depth, (String::new(), None), body, false);
+            }
             Stmt::Loop { body, ends_with_break } => {
                 self.line(depth, "loop {");
                 self.in_loop(depth, (String::new(), None), body, *ends_with_break);
@@ -611,14 +628,59 @@ impl Renderer<'_> {
         }
     }
 
+    /// The condition of an `if` or `while`.
+    fn condition(&self, cond: u8) -> String {
+        match cond % 4 {
+            0 => "ready()".to_owned(),
+            1 => format!("{}.is_empty()", self.receiver(cond / 4).acquire(cond / 8)),
+            2 => "fetch(1).await.is_ok()".to_owned(),
+            _ => match self.live_guard(cond / 4) {
+                Some((guard, Inner::Vec)) => format!("{guard}.is_empty()"),
+                Some((guard, Inner::Num)) => format!("*{guard} > 1"),
+                None => "!ready()".to_owned(),
+            },
+        }
+    }
+
     fn let_guard(&mut self, depth: usize, mutable: bool, lock: u8, variant: u8, wrap: u8) {
         let receiver = self.receiver(lock);
         let acquire = receiver.acquire(variant);
         let mutable = if mutable { "mut " } else { "" };
         let inner = receiver.decl.inner;
         // Mostly a plain binding; the rest are the wrappers guardfix follows.
-        let (name, expr, is_guard) = match wrap % 16 {
-            0..=8 => (self.fresh("g"), acquire, true),
+        let (name, expr, is_guard) = match wrap % 20 {
+            16 => {
+                let (guard, value) = (self.fresh("g"), self.fresh("v"));
+                self.line(depth, &format!("let ({mutable}{guard}, {value}) = ({acquire}, 1);"));
+                self.bind_guard(guard, inner);
+                return self.bind_value(value);
+            }
+            17 if receiver.decl.ty == LockTy::StdMutex => {
+                let guard = self.fresh("g");
+                let ret = self.return_stmt();
+                let recv = &receiver.expr;
+                self.line(
+                    depth,
+                    &format!("let Ok({mutable}{guard}) = {recv}.lock() else {{ {ret} }};"),
+                );
+                return self.bind_guard(guard, inner);
+            }
+            18 => {
+                let lint = match receiver.decl.ty {
+                    LockTy::RefCell => "await_holding_refcell_ref",
+                    _ => "await_holding_lock",
+                };
+                self.line(depth, &format!("#[allow(clippy::{lint})]"));
+                (self.fresh("g"), acquire, true)
+            }
+            19 if self.live_guard(variant).is_some() => {
+                // Shadows a guard with a value of the same name.
+                let (guard, _) = self.live_guard(variant).unwrap();
+                self.forget_guard(&guard);
+                self.line(depth, &format!("let {guard} = {guard}.len();"));
+                return self.bind_value(guard);
+            }
+            0..=8 | 16..=19 => (self.fresh("g"), acquire, true),
             9 => (self.fresh("g"), format!("&*{acquire}"), true),
             10 => (self.fresh("g"), format!("Some({acquire})"), true),
             11 => (self.fresh("g"), format!("Box::new({acquire})"), true),
@@ -643,7 +705,13 @@ impl Renderer<'_> {
             return self.temporary(depth, which, how, how / 8);
         };
         let value = self.value();
-        match (inner, how % 4) {
+        match (inner, how % 6) {
+            (_, 4 | 5) => {
+                let name = self.fresh("r");
+                let borrow = if how % 6 == 4 { "&*" } else { "&" };
+                self.line(depth, &format!("let {name} = {borrow}{guard};"));
+                self.bind_value(name);
+            }
             (Inner::Vec, 0) => self.line(depth, &format!("{guard}.push({value} as u32);")),
             (Inner::Vec, 1) | (Inner::Num, 1) => {
                 let name = self.fresh("v");
@@ -832,6 +900,7 @@ fn contains_held(stmts: &[Stmt]) -> bool {
         | Stmt::Join { branches: bodies, .. } => bodies.iter().any(|body| contains_held(body)),
         Stmt::WhileLet { body, .. }
         | Stmt::For { body, .. }
+        | Stmt::While { body, .. }
         | Stmt::Loop { body, .. }
         | Stmt::Block(body)
         | Stmt::Closure { body, .. }
@@ -949,8 +1018,11 @@ fn render_fn(
         renderer.line(depth + 1, "let mut held = None;");
     }
     renderer.body(depth + 1, &f.body);
-    if f.returns_result {
-        renderer.line(depth + 1, "Ok(())");
+    match (f.returns_result, f.tail_await) {
+        (false, false) => {}
+        (false, true) => renderer.line(depth + 1, "tick().await"),
+        (true, false) => renderer.line(depth + 1, "Ok(())"),
+        (true, true) => renderer.line(depth + 1, "fetch(1).await.map(|_| ())"),
     }
     renderer.line(depth, "}");
     let mut out = renderer.out;
@@ -1198,7 +1270,7 @@ fn report(name: &str, stats: &Stats) {
 #[test]
 fn generated_programs_check_and_fix_cleanly() {
     let stats = Stats::default();
-    let result = runner(48).run(&program(), |program| {
+    let result = runner(96).run(&program(), |program| {
         bump(&stats.cases, 1);
         let text = render(&program);
         for edition in EDITIONS {
@@ -1234,7 +1306,7 @@ fn generated_programs_check_and_fix_cleanly() {
 fn mutated_programs_do_not_panic() {
     let stats = Stats::default();
     let strategy = (program(), vec(mutation(), 1..4));
-    let result = runner(48).run(&strategy, |(program, mutations)| {
+    let result = runner(96).run(&strategy, |(program, mutations)| {
         bump(&stats.cases, 1);
         let check = CheckOptions { include_async_locks: program.include_async_locks };
         check_and_fix(&mutated_text(&program, &mutations), check, &stats)
