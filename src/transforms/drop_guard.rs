@@ -17,7 +17,7 @@
 
 use ra_ap_syntax::{AstNode, ast};
 
-use super::{BlockItem, FixContext, block_items, guard_let, line_indent};
+use super::{BlockItem, FixContext, block_items, guard_let, line_indent, mentions};
 use crate::edit::{Applicability, Fix, TextEdit};
 use crate::finding::{Span, Strategy};
 
@@ -36,6 +36,11 @@ pub fn drop_guard(ctx: &FixContext<'_>) -> Option<Fix> {
     let let_end = let_stmt.syntax().text_range().end();
     let first_await = finding.awaits.iter().find(|span| u32::from(let_end) <= span.start)?;
     let awaiting = items.iter().find(|item| item.span().contains(*first_await))?;
+    // A later `drop(name)` (or any other mention) would then use a moved value.
+    let after = awaiting.span().end;
+    if items.iter().any(|item| item.span().start >= after && mentions(item.syntax(), name)) {
+        return None;
+    }
     let at = awaiting.span().start;
     let indent = line_indent(ctx.text, at);
     let edit =
