@@ -9,13 +9,9 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use ra_ap_syntax::AstNode;
-use rayon::prelude::*;
-
-use crate::analyse::{imports::Imports, index::ItemIndex};
-use crate::driver::{self, CheckedFile, RunOptions};
-use crate::edit::engine::{FileFixes, FixOptions, StrategyChoice, fix_file};
-use crate::finding::Strategy;
+use crate::driver::RunOptions;
+use crate::edit::engine::FixOptions;
+use crate::fixing;
 use crate::render::diff::unified_diff;
 
 #[derive(clap::Args, Debug, Default)]
@@ -23,12 +19,8 @@ pub struct FixArgs {
     /// Rewrite the files in place (default: print a diff and change nothing).
     #[arg(long)]
     pub write: bool,
-    /// Which transform to use: auto picks the least invasive safe one.
-    #[arg(long, default_value = "auto", value_parser = ["auto", "scope", "drop", "helper", "async-mutex"])]
-    pub strategy: String,
-    /// Also apply fixes that may change behaviour (MaybeIncorrect).
-    #[arg(long)]
-    pub unsafe_fixes: bool,
+    #[command(flatten)]
+    pub choice: FixChoiceArgs,
     /// With --write: allow a git tree with uncommitted changes.
     #[arg(long)]
     pub allow_dirty: bool,
@@ -37,13 +29,24 @@ pub struct FixArgs {
     pub allow_no_vcs: bool,
 }
 
-fn strategy_choice(name: &str) -> StrategyChoice {
-    match name {
-        "scope" => StrategyChoice::Only(Strategy::Scope),
-        "drop" => StrategyChoice::Only(Strategy::Drop),
-        "helper" => StrategyChoice::Only(Strategy::Helper),
-        "async-mutex" => StrategyChoice::Only(Strategy::AsyncMutex),
-        _ => StrategyChoice::Auto,
+/// Which fixes to compute: `--strategy` and `--unsafe-fixes`, for every command that fixes.
+#[derive(clap::Args, Debug, Default)]
+pub struct FixChoiceArgs {
+    /// Which transform to use: auto picks the least invasive safe one.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "scope", "drop", "helper", "async-mutex"])]
+    pub strategy: String,
+    /// Also apply fixes that may change behaviour (MaybeIncorrect).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+}
+
+impl FixChoiceArgs {
+    pub fn fix_options(&self, options: RunOptions) -> FixOptions {
+        FixOptions {
+            strategy: fixing::strategy_choice(&self.strategy),
+            unsafe_fixes: self.unsafe_fixes,
+            check: options.check,
+        }
     }
 }
 
@@ -54,47 +57,24 @@ pub fn run(path: &Path, options: RunOptions, args: &FixArgs, color: bool) -> Exi
         eprintln!("error: {error}");
         return ExitCode::from(2);
     }
-    let run = match driver::check_path(path, options) {
-        Ok(run) => run,
+    let computed = match fixing::compute_fixes(path, options, args.choice.fix_options(options)) {
+        Ok(computed) => computed,
         Err(error) => {
             eprintln!("error: {error}");
             return ExitCode::from(2);
         }
     };
-    for failure in &run.failed {
+    for failure in &computed.failed {
         eprintln!("error: {}: {}", failure.entry.display_path.display(), failure.message);
     }
-    let fix_options = FixOptions {
-        strategy: strategy_choice(&args.strategy),
-        unsafe_fixes: args.unsafe_fixes,
-        check: options.check,
-    };
-    let indexes = crate_indexes(&run.checked);
-    let results: Vec<(&CheckedFile, FileFixes)> = run
-        .checked
-        .par_iter()
-        .filter(|file| !file.findings.is_empty())
-        .map(|file| {
-            let index = indexes.get(&file.entry.package);
-            let fixes = if file.syntax_errors > 0 {
-                FileFixes::default()
-            } else {
-                crate::parse::catch_panic(|| {
-                    fix_file(&file.source.text, file.entry.edition, index, fix_options)
-                })
-                .unwrap_or_default()
-            };
-            (file, fixes)
-        })
-        .collect();
 
     let mut stdout = std::io::stdout().lock();
     let mut write_errors = 0;
     let mut by_strategy: HashMap<&'static str, usize> = HashMap::new();
     let mut skipped = 0;
     let mut maybe_incorrect = 0;
-    for (file, fixes) in &results {
-        let display = file.entry.display_path.display().to_string();
+    for file in &computed.files {
+        let display = file.display_path();
         if file.syntax_errors > 0 {
             eprintln!("skipped {display}: it has syntax errors; fix them first");
             skipped += file.findings.len();
@@ -102,7 +82,7 @@ pub fn run(path: &Path, options: RunOptions, args: &FixArgs, color: bool) -> Exi
         }
         let lines = crate::render::line_index::LineIndex::new(&file.source.text);
         let mut unsafe_notes = Vec::new();
-        for applied in &fixes.applied {
+        for applied in &file.applied {
             *by_strategy.entry(applied.strategy.name()).or_default() += 1;
             if applied.applicability == crate::edit::Applicability::MaybeIncorrect {
                 maybe_incorrect += 1;
@@ -110,14 +90,14 @@ pub fn run(path: &Path, options: RunOptions, args: &FixArgs, color: bool) -> Exi
                 unsafe_notes.push(format!("line {line} ({})", applied.strategy.name()));
             }
         }
-        for skip in &fixes.skipped {
+        for skip in &file.skipped {
             skipped += 1;
             let line = crate::render::line_index::LineIndex::new(&file.source.text)
                 .line_col(skip.finding.acquire.start)
                 .0;
             eprintln!("skipped {display}:{line}: {}", skip.reason);
         }
-        let Some(new_text) = &fixes.new_text else { continue };
+        let Some(new_text) = &file.new_text else { continue };
         if !unsafe_notes.is_empty() {
             let note = format!(
                 "MaybeIncorrect fixes in {display}: {}; review them",
@@ -161,16 +141,9 @@ pub fn run(path: &Path, options: RunOptions, args: &FixArgs, color: bool) -> Exi
             "; rerun with --write to apply".to_owned()
         }
     );
-    if write_errors > 0 || !run.failed.is_empty() { ExitCode::from(2) } else { ExitCode::SUCCESS }
-}
-
-/// The same per-crate indexes the check built, for the fix engine's re-analysis.
-fn crate_indexes(files: &[CheckedFile]) -> HashMap<Option<String>, ItemIndex> {
-    let mut indexes: HashMap<Option<String>, ItemIndex> = HashMap::new();
-    for file in files {
-        let tree = ra_ap_syntax::SourceFile::parse(&file.source.text, file.entry.edition).tree();
-        let imports = Imports::collect(tree.syntax());
-        indexes.entry(file.entry.package.clone()).or_default().add_file(tree.syntax(), &imports);
+    if write_errors > 0 || !computed.failed.is_empty() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
     }
-    indexes
 }

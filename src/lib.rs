@@ -2,7 +2,8 @@
 //!
 //! The modules follow the pipeline: `discover` (which files, which edition) → `parse` →
 //! `analyse` (guards, drop scopes, awaits) → `plan` (which transform) → `transforms` / `edit`
-//! → `render` (diagnostics, JSON, diffs) / `write` (atomic in-place writes).
+//! → `render` (diagnostics, JSON, diffs) / `write` (atomic in-place writes). `fixing` computes
+//! the fixes for a whole PATH, for `fix` and any other command that needs them.
 
 pub mod analyse;
 pub mod cli_fix;
@@ -10,6 +11,7 @@ pub mod discover;
 pub mod driver;
 pub mod edit;
 pub mod finding;
+pub mod fixing;
 pub mod parse;
 pub mod plan;
 pub mod render;
