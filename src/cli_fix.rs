@@ -2,7 +2,9 @@
 //!
 //! Dry run by default (like `cargo fix --dry-run`… which cargo lacks: a diff is what a reviewer
 //! wants). `--write` first checks the git tree as `cargo fix` does, then writes each file
-//! atomically, refusing any file that changed since it was read.
+//! atomically, refusing any file that changed since it was read; `--verify` then runs
+//! `cargo check` and reverts the files whose fixes break it ([`crate::verify`]). The fixes
+//! themselves come from [`crate::fixing::compute_fixes`], shared with `migrate` and `apply`.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -27,6 +29,9 @@ pub struct FixArgs {
     /// With --write: allow a folder that is not under version control.
     #[arg(long)]
     pub allow_no_vcs: bool,
+    /// With --write: run `cargo check` afterwards and revert the files whose fixes break it.
+    #[arg(long, requires = "write")]
+    pub verify: bool,
 }
 
 /// Which fixes to compute: `--strategy` and `--unsafe-fixes`, for every command that fixes.
@@ -57,6 +62,17 @@ pub fn run(path: &Path, options: RunOptions, args: &FixArgs, color: bool) -> Exi
         eprintln!("error: {error}");
         return ExitCode::from(2);
     }
+    let verify_root = if args.verify {
+        match crate::verify::workspace_root(path) {
+            Ok(root) => Some(root),
+            Err(error) => {
+                eprintln!("error: {error}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        None
+    };
     let computed = match fixing::compute_fixes(path, options, args.choice.fix_options(options)) {
         Ok(computed) => computed,
         Err(error) => {
@@ -73,6 +89,7 @@ pub fn run(path: &Path, options: RunOptions, args: &FixArgs, color: bool) -> Exi
     let mut by_strategy: HashMap<&'static str, usize> = HashMap::new();
     let mut skipped = 0;
     let mut maybe_incorrect = 0;
+    let mut written = Vec::new();
     for file in &computed.files {
         let display = file.display_path();
         if file.syntax_errors > 0 {
@@ -112,11 +129,12 @@ pub fn run(path: &Path, options: RunOptions, args: &FixArgs, color: bool) -> Exi
         }
         if args.write {
             let bytes = file.source.encode(new_text);
-            if let Err(error) =
-                crate::write::write_atomic(&file.entry.path, &file.source.bytes, &bytes)
-            {
-                eprintln!("error: {error}");
-                write_errors += 1;
+            match crate::write::write_atomic(&file.entry.path, &file.source.bytes, &bytes) {
+                Ok(()) => written.push(crate::verify::WrittenFile::new(file, bytes)),
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    write_errors += 1;
+                }
             }
         } else {
             let _ =
@@ -141,7 +159,11 @@ pub fn run(path: &Path, options: RunOptions, args: &FixArgs, color: bool) -> Exi
             "; rerun with --write to apply".to_owned()
         }
     );
-    if write_errors > 0 || !computed.failed.is_empty() {
+    let verified = match &verify_root {
+        Some(root) => crate::verify::verify_and_report(root, &written).ok,
+        None => true,
+    };
+    if write_errors > 0 || !computed.failed.is_empty() || !verified {
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS

@@ -3,7 +3,8 @@
 //! The modules follow the pipeline: `discover` (which files, which edition) → `parse` →
 //! `analyse` (guards, drop scopes, awaits) → `plan` (which transform) → `transforms` / `edit`
 //! → `render` (diagnostics, JSON, diffs) / `write` (atomic in-place writes). `fixing` computes
-//! the fixes for a whole PATH, for `fix` and any other command that needs them.
+//! the fixes for a whole PATH, for `fix` and any other command that needs them; `verify` runs
+//! `cargo check` after writing and reverts what breaks it.
 
 pub mod analyse;
 pub mod cli_fix;
@@ -17,4 +18,5 @@ pub mod plan;
 pub mod render;
 pub mod transforms;
 pub mod vcs;
+pub mod verify;
 pub mod write;
