@@ -7,6 +7,7 @@
 //! `cargo check` after writing and reverts what breaks it.
 
 pub mod analyse;
+pub mod batch;
 pub mod cli_fix;
 pub mod discover;
 pub mod driver;

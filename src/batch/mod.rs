@@ -1,0 +1,3 @@
+//! Batch migration with a review step: fixes written as snapshots, reviewed, then applied.
+
+pub mod snapshot;
