@@ -39,6 +39,17 @@ enum Command {
         #[command(flatten)]
         fix: guardfix::cli_fix::FixArgs,
     },
+    /// Write each file's fix as a pending snapshot (insta's `.snap.new` format) for review.
+    Migrate {
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        migrate: guardfix::cli_batch::MigrateArgs,
+    },
+    /// Review the pending snapshots: accept, reject or skip each one.
+    Review(guardfix::cli_batch::ReviewArgs),
+    /// Apply the accepted snapshots to the source files.
+    Apply(guardfix::cli_batch::ApplyArgs),
 }
 
 #[derive(clap::Args)]
@@ -77,6 +88,11 @@ fn main() -> ExitCode {
             let options = run_options(&common);
             guardfix::cli_fix::run(&common.path, options, &fix, color)
         }
+        Command::Migrate { common, migrate } => {
+            guardfix::cli_batch::run_migrate(&common.path, run_options(&common), &migrate)
+        }
+        Command::Review(args) => guardfix::cli_batch::run_review(&args),
+        Command::Apply(args) => guardfix::cli_batch::run_apply(&args),
     }
 }
 
