@@ -44,6 +44,17 @@ enum Command {
         #[command(flatten)]
         fix: crate::cli_fix::FixArgs,
     },
+    /// Write each file's fix as a pending snapshot (insta's `.snap.new` format) for review.
+    Migrate {
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        migrate: crate::cli_batch::MigrateArgs,
+    },
+    /// Review the pending snapshots: accept, reject or skip each one.
+    Review(crate::cli_batch::ReviewArgs),
+    /// Apply the accepted snapshots to the source files.
+    Apply(crate::cli_batch::ApplyArgs),
 }
 
 #[derive(clap::Args)]
@@ -113,6 +124,11 @@ where
             let options = run_options(&common);
             crate::cli_fix::run(&common.path, options, &fix, color)
         }
+        Command::Migrate { common, migrate } => {
+            crate::cli_batch::run_migrate(&common.path, run_options(&common), &migrate)
+        }
+        Command::Review(args) => crate::cli_batch::run_review(&args),
+        Command::Apply(args) => crate::cli_batch::run_apply(&args),
     }
 }
 
@@ -129,6 +145,7 @@ fn run_options(common: &Common) -> RunOptions {
             source,
             exclude: common.exclude.clone(),
             extra_guard_types: common.guard_type.clone(),
+            strategy: None,
         },
     }
 }

@@ -2,15 +2,18 @@
 //!
 //! Dry run by default (like `cargo fix --dry-run`… which cargo lacks: a diff is what a reviewer
 //! wants). `--write` first checks the git tree as `cargo fix` does, then writes each file
-//! atomically, refusing any file that changed since it was read.
+//! atomically, refusing any file that changed since it was read; `--verify` then runs
+//! `cargo check` and reverts the files whose fixes break it ([`crate::verify`]). The fixes
+//! themselves come from [`crate::fixing::compute_fixes`], shared with `migrate` and `apply`.
 
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::driver::{self, CheckedFile, RunOptions};
-use crate::edit::engine::{FileFixes, FixOptions};
+use crate::driver::RunOptions;
+use crate::edit::engine::FixOptions;
+use crate::fixing;
 use crate::render::diff::unified_diff;
 
 #[derive(clap::Args, Debug, Default)]
@@ -18,81 +21,106 @@ pub struct FixArgs {
     /// Rewrite the files in place (default: print a diff and change nothing).
     #[arg(long)]
     pub write: bool,
-    /// Which transform to use: auto picks the least invasive safe one [default: the
-    /// configuration's `strategy`, else auto].
-    #[arg(long, value_parser = crate::config::STRATEGIES.to_vec())]
-    pub strategy: Option<String>,
-    /// Also apply fixes that may change behaviour (MaybeIncorrect).
-    #[arg(long)]
-    pub unsafe_fixes: bool,
+    #[command(flatten)]
+    pub choice: FixChoiceArgs,
     /// With --write: allow a git tree with uncommitted changes.
     #[arg(long)]
     pub allow_dirty: bool,
     /// With --write: allow a folder that is not under version control.
     #[arg(long)]
     pub allow_no_vcs: bool,
+    /// With --write: run `cargo check` afterwards and revert the files whose fixes break it.
+    #[arg(long, requires = "write")]
+    pub verify: bool,
 }
 
-pub fn run(path: &Path, options: RunOptions, args: &FixArgs, color: bool) -> ExitCode {
+/// Which fixes to compute: `--strategy` and `--unsafe-fixes`, for every command that fixes.
+#[derive(clap::Args, Debug, Default)]
+pub struct FixChoiceArgs {
+    /// Which transform to use: auto picks the least invasive safe one.
+    /// [default: the configuration's `strategy`, else auto]
+    #[arg(long, value_parser = ["auto", "scope", "drop", "helper", "async-mutex"])]
+    pub strategy: Option<String>,
+    /// Also apply fixes that may change behaviour (MaybeIncorrect).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+}
+
+impl FixChoiceArgs {
+    pub fn fix_options(&self, options: &RunOptions) -> FixOptions {
+        FixOptions {
+            strategy: fixing::strategy_choice(self.strategy.as_deref().unwrap_or("auto")),
+            unsafe_fixes: self.unsafe_fixes,
+            check: options.check,
+        }
+    }
+}
+
+pub fn run(path: &Path, mut options: RunOptions, args: &FixArgs, color: bool) -> ExitCode {
+    options.config.strategy = args.choice.strategy.clone();
     if args.write
         && let Err(error) = crate::vcs::check_worktree(path, args.allow_dirty, args.allow_no_vcs)
     {
         eprintln!("error: {error}");
         return ExitCode::from(2);
     }
-    let check = options.check;
-    let run = match driver::check_path(path, options) {
-        Ok(run) => run,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::from(2);
+    let verify_root = if args.verify {
+        match crate::verify::workspace_root(path) {
+            Ok(root) => Some(root),
+            Err(error) => {
+                eprintln!("error: {error}");
+                return ExitCode::from(2);
+            }
         }
+    } else {
+        None
     };
-    for warning in &run.warnings {
-        eprintln!("warning: {warning}");
-    }
-    for failure in &run.failed {
+    let computed =
+        match fixing::compute_fixes(path, options.clone(), args.choice.fix_options(&options)) {
+            Ok(computed) => computed,
+            Err(error) => {
+                eprintln!("error: {error}");
+                return ExitCode::from(2);
+            }
+        };
+    for failure in &computed.failed {
         eprintln!("error: {}: {}", failure.entry.display_path.display(), failure.message);
     }
-    let fix_options = FixOptions {
-        strategy: run.config.strategy_choice(args.strategy.as_deref()),
-        unsafe_fixes: args.unsafe_fixes,
-        check,
-    };
-    let results: Vec<(&CheckedFile, FileFixes)> = driver::plan_fixes(&run, fix_options);
 
     let mut stdout = std::io::stdout().lock();
     let mut write_errors = 0;
     let mut by_strategy: HashMap<&'static str, usize> = HashMap::new();
     let mut skipped = 0;
     let mut maybe_incorrect = 0;
-    for (file, fixes) in &results {
-        let display = file.entry.display_path.display().to_string();
+    let mut written = Vec::new();
+    for file in &computed.files {
+        let display = file.display_path();
         if file.syntax_errors > 0 {
             eprintln!("skipped {display}: it has syntax errors; fix them first");
             skipped += file.findings.len();
             continue;
         }
+        let lines = crate::render::line_index::LineIndex::new(&file.source.text);
         let mut unsafe_notes = Vec::new();
-        for applied in &fixes.applied {
+        for applied in &file.applied {
             *by_strategy.entry(applied.strategy.name()).or_default() += 1;
             if applied.applicability == crate::edit::Applicability::MaybeIncorrect {
                 maybe_incorrect += 1;
-                unsafe_notes.push(applied.strategy.name());
+                let line = lines.line_col(applied.finding.acquire.start).0;
+                unsafe_notes.push(format!("line {line} ({})", applied.strategy.name()));
             }
         }
-        for skip in &fixes.skipped {
+        for skip in &file.skipped {
             skipped += 1;
             let line = crate::render::line_index::LineIndex::new(&file.source.text)
                 .line_col(skip.finding.acquire.start)
                 .0;
             eprintln!("skipped {display}:{line}: {}", skip.reason);
         }
-        let Some(new_text) = &fixes.new_text else { continue };
+        let Some(new_text) = &file.new_text else { continue };
         if !unsafe_notes.is_empty() {
             let note = format!(
-                "MaybeIncorrect fixes in {display}: {} ({}); review them",
-                unsafe_notes.len(),
+                "MaybeIncorrect fixes in {display}: {}; review them",
                 unsafe_notes.join(", ")
             );
             if args.write {
@@ -104,11 +132,12 @@ pub fn run(path: &Path, options: RunOptions, args: &FixArgs, color: bool) -> Exi
         }
         if args.write {
             let bytes = file.source.encode(new_text);
-            if let Err(error) =
-                crate::write::write_atomic(&file.entry.path, &file.source.bytes, &bytes)
-            {
-                eprintln!("error: {error}");
-                write_errors += 1;
+            match crate::write::write_atomic(&file.entry.path, &file.source.bytes, &bytes) {
+                Ok(()) => written.push(crate::verify::WrittenFile::new(file, bytes)),
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    write_errors += 1;
+                }
             }
         } else {
             let _ =
@@ -119,10 +148,10 @@ pub fn run(path: &Path, options: RunOptions, args: &FixArgs, color: bool) -> Exi
     let mut parts: Vec<String> =
         by_strategy.iter().map(|(name, count)| format!("{count} by {name}")).collect();
     parts.sort();
+    let verb = if args.write { "fixed" } else { "would fix" };
     if maybe_incorrect > 0 {
         parts.push(format!("{maybe_incorrect} MaybeIncorrect"));
     }
-    let verb = if args.write { "fixed" } else { "would fix" };
     eprintln!(
         "{verb} {fixed} finding{} ({}), skipped {skipped}{}",
         if fixed == 1 { "" } else { "s" },
@@ -133,5 +162,13 @@ pub fn run(path: &Path, options: RunOptions, args: &FixArgs, color: bool) -> Exi
             "; rerun with --write to apply".to_owned()
         }
     );
-    if write_errors > 0 || !run.failed.is_empty() { ExitCode::from(2) } else { ExitCode::SUCCESS }
+    let verified = match &verify_root {
+        Some(root) => crate::verify::verify_and_report(root, &written).ok,
+        None => true,
+    };
+    if write_errors > 0 || !computed.failed.is_empty() || !verified {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
 }

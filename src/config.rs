@@ -81,6 +81,8 @@ pub struct ConfigRequest {
     pub exclude: Vec<String>,
     /// `--guard-type PATH`, added to `extra-guard-types`.
     pub extra_guard_types: Vec<String>,
+    /// `--strategy`, replacing `strategy`.
+    pub strategy: Option<String>,
 }
 
 /// The configuration of one run, patterns compiled.
@@ -184,7 +186,7 @@ pub fn load(root: &Path, request: &ConfigRequest) -> Result<(Config, Vec<String>
         .collect::<Result<Vec<_>, ConfigError>>()?;
     let config = Config {
         root: root.to_owned(),
-        strategy: table.strategy,
+        strategy: request.strategy.clone().or(table.strategy),
         extra_guard_types,
         files,
         exclude,
@@ -493,6 +495,7 @@ mod tests {
             source: ConfigSource::Discover,
             exclude: vec!["b.rs".into()],
             extra_guard_types: vec!["H".into(), "G".into()],
+            strategy: None,
         };
         let (config, _) = load(root.path(), &request).unwrap();
         assert!(config.is_excluded(&root.path().join("a.rs")));

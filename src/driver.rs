@@ -62,6 +62,7 @@ pub struct CheckedFile {
 }
 
 /// A file that could not be analysed, with a message that says why and what to do.
+#[derive(Clone, Debug)]
 pub struct FailedFile {
     pub entry: SourceFileEntry,
     pub message: String,

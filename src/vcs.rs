@@ -38,6 +38,17 @@ pub enum VcsError {
 
 /// Checks that `root` (a folder or a single file) may be rewritten in place.
 pub fn check_worktree(root: &Path, allow_dirty: bool, allow_no_vcs: bool) -> Result<(), VcsError> {
+    check_worktree_excluding(root, None, allow_dirty, allow_no_vcs)
+}
+
+/// [`check_worktree`], not counting changes under `excluded`: guardfix's own snapshot folder,
+/// which `guardfix migrate` fills and so is never committed when `guardfix apply` runs.
+pub fn check_worktree_excluding(
+    root: &Path,
+    excluded: Option<&Path>,
+    allow_dirty: bool,
+    allow_no_vcs: bool,
+) -> Result<(), VcsError> {
     if allow_no_vcs {
         return Ok(());
     }
@@ -53,7 +64,10 @@ pub fn check_worktree(root: &Path, allow_dirty: bool, allow_no_vcs: bool) -> Res
     if allow_dirty {
         return Ok(());
     }
-    let status = git(root, folder, &["status", "--porcelain", "-z", "--", pathspec])?;
+    let exclusion = excluded.and_then(|excluded| exclude_pathspec(folder, excluded));
+    let mut args = vec!["status", "--porcelain", "-z", "--", pathspec];
+    args.extend(exclusion.as_deref());
+    let status = git(root, folder, &args)?;
     if !status.status.success() {
         return Err(git_failed(root, &status));
     }
@@ -72,6 +86,17 @@ fn git_location(root: &Path) -> (&Path, &str) {
         return (folder, name);
     }
     (root, ".")
+}
+
+/// `:(exclude)<path>` for `excluded` relative to `folder`, if it lies inside it.
+fn exclude_pathspec(folder: &Path, excluded: &Path) -> Option<String> {
+    let folder = std::fs::canonicalize(folder).ok()?;
+    let excluded = std::fs::canonicalize(excluded).ok()?;
+    let relative = excluded.strip_prefix(&folder).ok()?;
+    if relative.as_os_str().is_empty() {
+        return None; // the whole folder: nothing left to check, which is not what anyone means
+    }
+    Some(format!(":(exclude){}", relative.to_str()?))
 }
 
 fn git(root: &Path, folder: &Path, args: &[&str]) -> Result<Output, VcsError> {
@@ -210,6 +235,22 @@ mod tests {
         fs::create_dir(repo.path().join("target")).expect("mkdir");
         fs::write(repo.path().join("target/out.rs"), "").expect("build output");
         check_worktree(repo.path(), false, false).expect("clean");
+    }
+
+    #[test]
+    fn an_excluded_folder_does_not_count() {
+        let repo = clean_repo();
+        fs::create_dir_all(repo.path().join("a/snapshots")).expect("mkdir");
+        fs::write(repo.path().join("a/snapshots/one.rs.snap"), "").expect("snapshot");
+        let excluded = repo.path().join("a/snapshots");
+        check_worktree_excluding(repo.path(), Some(&excluded), false, false).expect("clean");
+        check_worktree_excluding(&repo.path().join("a"), Some(&excluded), false, false)
+            .expect("clean from a/ too");
+        fs::write(repo.path().join("a/one.rs"), "fn g() {}\n").expect("modify");
+        let err = check_worktree_excluding(repo.path(), Some(&excluded), false, false)
+            .expect_err("a real change still counts");
+        let VcsError::Dirty { files, .. } = &err else { panic!("{err:?}") };
+        assert_eq!(files, &["a/one.rs"]);
     }
 
     #[test]

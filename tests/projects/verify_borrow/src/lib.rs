@@ -1,0 +1,4 @@
+pub mod counter;
+pub mod names;
+
+pub async fn tick() {}
