@@ -64,11 +64,19 @@ pub fn fix_file(
     if baseline_errors > 0 {
         return result;
     }
+    // Each reported finding's identity in the text it was met in, to find it in the original.
+    let mut applied_keys: Vec<FindingKey> = Vec::new();
+    let mut skipped_keys: Vec<FindingKey> = Vec::new();
+    let note_skips = |result: &FileFixes, keys: &mut Vec<FindingKey>, text: &str| {
+        for skipped in &result.skipped[keys.len()..] {
+            keys.push(FindingKey::of(&skipped.finding, text));
+        }
+    };
     for _ in 0..MAX_ROUNDS {
         let (tree, findings) = analyse_text(&current, edition, index, options.check);
-        let Some((finding, fix)) =
-            next_fix(&tree, &current, &findings, &mut given_up, options, &mut result)
-        else {
+        let next = next_fix(&tree, &current, &findings, &mut given_up, options, &mut result);
+        note_skips(&result, &mut skipped_keys, &current);
+        let Some((finding, fix)) = next else {
             break;
         };
         let key = FindingKey::of(&finding, &current);
@@ -78,10 +86,12 @@ pub fn fix_file(
                 reason: "the fix's edits overlap; nothing was changed".into(),
             });
             given_up.insert(key);
+            note_skips(&result, &mut skipped_keys, &current);
             continue;
         };
         match verify(&current, &candidate, &findings, &finding, edition, index, options.check) {
             Ok(()) => {
+                applied_keys.push(key);
                 result.applied.push(Applied {
                     finding,
                     strategy: fix.strategy,
@@ -92,8 +102,24 @@ pub fn fix_file(
             Err(reason) => {
                 result.skipped.push(Skipped { finding, reason });
                 given_up.insert(key);
+                note_skips(&result, &mut skipped_keys, &current);
             }
         }
+    }
+    // Findings were met in intermediate texts; report them with their spans in the original.
+    let (_, original) = analyse_text(text, edition, index, options.check);
+    let mut unused: Vec<(FindingKey, &Finding)> =
+        original.iter().map(|finding| (FindingKey::of(finding, text), finding)).collect();
+    let mut to_original = |finding: &mut Finding, key: &FindingKey| {
+        if let Some(at) = unused.iter().position(|(other, _)| other == key) {
+            *finding = unused.remove(at).1.clone();
+        }
+    };
+    for (applied, key) in result.applied.iter_mut().zip(&applied_keys) {
+        to_original(&mut applied.finding, key);
+    }
+    for (skipped, key) in result.skipped.iter_mut().zip(&skipped_keys) {
+        to_original(&mut skipped.finding, key);
     }
     if current != text {
         result.new_text = Some(current);

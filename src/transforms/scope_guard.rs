@@ -86,6 +86,9 @@ pub fn scope_guard(ctx: &FixContext<'_>) -> Option<Fix> {
             }
         }
     }
+    if outputs.iter().any(|output| borrowed_from_guard(wrapped, name).contains(&output.name)) {
+        return None; // a reference into the guard cannot outlive the block
+    }
     let start = wrapped[0].span().start;
     let end = wrapped[wrapped.len() - 1].span().end;
     let indent = line_indent(ctx.text, start).to_owned();
@@ -192,4 +195,103 @@ pub fn scope_guard(ctx: &FixContext<'_>) -> Option<Fix> {
 struct Output {
     name: String,
     mutable: bool,
+}
+
+/// Names bound in the wrapped range to references into the guard (directly, or through
+/// another such name): `let first = &g[0];`, `let s = g.as_str();`, `let ref r = *g;`.
+/// Values read out of a guard by copy (`let n = *g;`, `g.len()`) are owned: a non-`Copy` read
+/// would not have compiled in the first place.
+fn borrowed_from_guard(wrapped: &[super::BlockItem], guard: &str) -> Vec<String> {
+    let mut tainted = vec![guard.to_owned()];
+    for item in &wrapped[1..] {
+        let super::BlockItem::Stmt(ast::Stmt::LetStmt(inner)) = item else { continue };
+        let (Some(pat), Some(init)) = (inner.pat(), inner.initializer()) else { continue };
+        let mentions_tainted = tainted.iter().any(|name| mentions(init.syntax(), name));
+        let ref_pattern = pat
+            .syntax()
+            .descendants()
+            .filter_map(ast::IdentPat::cast)
+            .any(|ident| ident.ref_token().is_some());
+        if mentions_tainted && (ref_pattern || borrows(&init)) {
+            tainted.extend(bound_names(&pat));
+        }
+    }
+    tainted
+}
+
+/// Whether an expression's value may borrow from what it reads: a `&` anywhere in it, or a
+/// method known to return a reference into its receiver.
+fn borrows(expr: &ast::Expr) -> bool {
+    const BORROWING: &[&str] = &[
+        "first",
+        "last",
+        "get",
+        "get_mut",
+        "iter",
+        "iter_mut",
+        "as_ref",
+        "as_mut",
+        "as_str",
+        "as_slice",
+        "as_deref",
+        "as_deref_mut",
+        "deref",
+        "deref_mut",
+        "borrow",
+        "borrow_mut",
+        "keys",
+        "values",
+        "values_mut",
+        "split",
+        "lines",
+        "chars",
+        "bytes",
+        "trim",
+        "peek",
+        "front",
+        "back",
+        "entry",
+        "range",
+        "windows",
+        "chunks",
+        "drain",
+    ];
+    if expr.syntax().descendants().any(|node| ast::RefExpr::can_cast(node.kind())) {
+        return true;
+    }
+    let mut current = expr.clone();
+    loop {
+        current = match current {
+            ast::Expr::TryExpr(inner) => match inner.expr() {
+                Some(e) => e,
+                None => return false,
+            },
+            ast::Expr::ParenExpr(inner) => match inner.expr() {
+                Some(e) => e,
+                None => return false,
+            },
+            ast::Expr::MethodCallExpr(call) => {
+                let name = call.name_ref().map(|n| n.text().to_string()).unwrap_or_default();
+                if BORROWING.contains(&name.as_str()) {
+                    return true;
+                }
+                // `g.first().unwrap()`: look through adaptors to the call that decides.
+                if crate::analyse::lock_types::passes_guard_through(&name)
+                    || name == "copied"
+                    || name == "cloned"
+                {
+                    if name == "copied" || name == "cloned" {
+                        return false;
+                    }
+                    match call.receiver() {
+                        Some(receiver) => receiver,
+                        None => return false,
+                    }
+                } else {
+                    return false;
+                }
+            }
+            _ => return false,
+        };
+    }
 }

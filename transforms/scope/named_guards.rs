@@ -86,3 +86,27 @@ async fn used_after(m: &Mutex<Vec<u32>>) {
     tick().await;
     g.push(1);
 }
+
+// A reference into the guard cannot leave the block: left alone.
+async fn borrowed_output(m: &Mutex<Vec<String>>) -> usize {
+    let g = m.lock().unwrap();
+    let first = &g[0];
+    tick().await;
+    first.len()
+}
+
+// Through a borrowing method, even after `unwrap`.
+async fn borrowed_through_method(m: &Mutex<Vec<String>>) -> usize {
+    let g = m.lock().unwrap();
+    let first = g.first().unwrap();
+    tick().await;
+    first.len()
+}
+
+// A copy read out of the guard is owned: fixed.
+async fn copied_output(m: &Mutex<Vec<u32>>) -> u32 {
+    let g = m.lock().unwrap();
+    let first = g.first().copied().unwrap_or(0);
+    tick().await;
+    first
+}

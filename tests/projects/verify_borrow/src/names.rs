@@ -6,14 +6,14 @@ pub struct Names {
 
 impl Names {
     /// Borrows from `self`: whatever holds the result keeps `self` (here, the guard) borrowed.
-    pub fn first(&self) -> &str {
+    pub fn head(&self) -> &str {
         &self.list[0]
     }
 }
 
 pub async fn first_len(names: &Mutex<Names>) -> usize {
     let guard = names.lock().unwrap();
-    let first = guard.first();
+    let first = guard.head();
     crate::tick().await;
     first.len()
 }
