@@ -136,15 +136,7 @@ pub struct ComputedFixes {
 }
 
 /// `--strategy` by name: `auto`, `scope`, `drop`, `helper`, `async-mutex`.
-pub fn strategy_choice(name: &str) -> StrategyChoice {
-    match name {
-        "scope" => StrategyChoice::Only(Strategy::Scope),
-        "drop" => StrategyChoice::Only(Strategy::Drop),
-        "helper" => StrategyChoice::Only(Strategy::Helper),
-        "async-mutex" => StrategyChoice::Only(Strategy::AsyncMutex),
-        _ => StrategyChoice::Auto,
-    }
-}
+pub use crate::config::strategy_choice;
 
 /// The name [`strategy_choice`] reads back.
 pub fn strategy_name(choice: StrategyChoice) -> &'static str {
