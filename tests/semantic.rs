@@ -1,0 +1,176 @@
+//! The semantic layer on a two-crate workspace (`tests/projects/semantic_workspace`): `app`
+//! uses `store`'s types, whose locks and guards only rust-analyzer can see through (a renamed
+//! re-export, a method returning `&RwLock`, guards returned by another crate's methods or held
+//! in its structs, and a `lock()` that is no lock at all).
+//!
+//! These tests need the standard library's sources (`rustup component add rust-src`) and say
+//! so when they are missing.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const FIXTURE: &str = "tests/projects/semantic_workspace";
+
+fn require_rust_src() {
+    let sysroot = Command::new("rustc").args(["--print", "sysroot"]).output().expect("rustc runs");
+    let sysroot = String::from_utf8_lossy(&sysroot.stdout).trim().to_owned();
+    let core = Path::new(&sysroot).join("lib/rustlib/src/rust/library/core");
+    assert!(
+        core.is_dir(),
+        "the semantic tests need the standard library's sources, which are not installed \
+         ({} is missing): run `rustup component add rust-src`",
+        core.display()
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            if entry.file_name() != "target" {
+                copy_dir(&entry.path(), &target);
+            }
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn scratch_copy() -> (tempfile::TempDir, PathBuf) {
+    let scratch = tempfile::tempdir().unwrap();
+    let project = scratch.path().join("workspace");
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE), &project);
+    (scratch, project)
+}
+
+fn guardfix(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_guardfix"));
+    command.args(args);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().expect("guardfix runs")
+}
+
+fn cargo(project: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO"))
+        .args(args)
+        .current_dir(project)
+        .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-projects"))
+        .output()
+        .expect("cargo runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The guard bindings of `check --format json`'s findings.
+fn bindings(output: &Output) -> BTreeSet<String> {
+    text(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|record| record["type"] == "finding")
+        .map(|record| record["binding"].as_str().unwrap_or("<temporary>").to_owned())
+        .collect()
+}
+
+fn set(names: &[&str]) -> BTreeSet<String> {
+    names.iter().map(|name| (*name).to_owned()).collect()
+}
+
+fn check(project: &Path, semantic: &str, env: &[(&str, &str)]) -> Output {
+    let app = project.join("app");
+    guardfix(&["check", app.to_str().unwrap(), "--format", "json", "--semantic", semantic], env)
+}
+
+#[test]
+fn types_find_what_names_cannot_and_clear_what_names_guess() {
+    require_rust_src();
+    let (_scratch, project) = scratch_copy();
+
+    let syntactic = check(&project, "never", &[]);
+    assert_eq!(syntactic.status.code(), Some(1), "{}", text(&syntactic.stderr));
+    // Syntax alone: `read().unwrap()` on an unknown receiver is taken for std's RwLock, and
+    // so is `Conn::lock().unwrap()`, wrongly; the rest is invisible.
+    assert_eq!(bindings(&syntactic), set(&["n", "names"]));
+
+    let semantic = check(&project, "auto", &[]);
+    assert_eq!(semantic.status.code(), Some(1), "{}", text(&semantic.stderr));
+    assert_eq!(bindings(&semantic), set(&["held", "names", "result", "state"]));
+    assert!(!text(&semantic.stderr).contains("warning"), "{}", text(&semantic.stderr));
+}
+
+#[test]
+fn fix_write_with_types_then_cargo_test_proves_send() {
+    require_rust_src();
+    let (_scratch, project) = scratch_copy();
+    let before = cargo(&project, &["check", "--tests", "--quiet"]);
+    assert!(!before.status.success(), "the fixture's futures should be !Send before the fix");
+
+    let fixed = guardfix(&["fix", project.to_str().unwrap(), "--write", "--allow-no-vcs"], &[]);
+    let summary = text(&fixed.stderr);
+    assert!(fixed.status.success(), "fix failed:\n{summary}");
+    assert!(summary.contains("fixed 4 findings"), "unexpected summary:\n{summary}");
+
+    let tests = cargo(&project, &["test", "--quiet"]);
+    assert!(tests.status.success(), "cargo test failed:\n{}", text(&tests.stderr));
+    let clippy = cargo(&project, &["clippy", "--all-targets", "--quiet", "--", "-D", "warnings"]);
+    assert!(clippy.status.success(), "clippy failed:\n{}", text(&clippy.stderr));
+
+    let again = check(&project, "auto", &[]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stdout));
+}
+
+#[test]
+fn helper_strategy_moves_critical_sections_into_sync_fns() {
+    require_rust_src();
+    let (_scratch, project) = scratch_copy();
+    let fixed = guardfix(
+        &["fix", project.to_str().unwrap(), "--write", "--allow-no-vcs", "--strategy", "helper"],
+        &[],
+    );
+    let summary = text(&fixed.stderr);
+    assert!(fixed.status.success(), "fix failed:\n{summary}");
+    let app = std::fs::read_to_string(project.join("app/src/lib.rs")).unwrap();
+    for helper in ["fn read_state(", "fn read_names("] {
+        assert!(app.contains(helper), "no `{helper}` in:\n{app}\n{summary}");
+        assert!(!app.contains(&format!("async {helper}")), "the helper must be sync:\n{app}");
+    }
+    assert!(!app.contains("fun_name"), "the placeholder name was left:\n{app}");
+
+    let tests = cargo(&project, &["test", "--quiet"]);
+    assert!(tests.status.success(), "cargo test failed:\n{}\n{app}", text(&tests.stderr));
+    let clippy = cargo(&project, &["clippy", "--all-targets", "--quiet", "--", "-D", "warnings"]);
+    assert!(clippy.status.success(), "clippy failed:\n{}\n{app}", text(&clippy.stderr));
+}
+
+#[test]
+fn a_workspace_that_cannot_be_loaded_is_said_once_and_syntax_finishes_the_run() {
+    require_rust_src();
+    let (scratch, project) = scratch_copy();
+    // A cargo whose full `cargo metadata` fails (as with an unreachable registry); guardfix's
+    // own `--no-deps` discovery still works.
+    let real_cargo = env!("CARGO");
+    let fake_cargo = scratch.path().join("cargo");
+    std::fs::write(
+        &fake_cargo,
+        format!(
+            "#!/bin/sh\ncase \" $* \" in *\" metadata \"*) case \" $* \" in *\" --no-deps \"*) ;; *) echo 'error: no registry' >&2; exit 101;; esac;; esac\nexec {real_cargo} \"$@\"\n"
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&fake_cargo, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let output = check(&project, "always", &[("CARGO", fake_cargo.to_str().unwrap())]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.matches("semantic analysis is unavailable").count(), 1, "{stderr}");
+    assert_eq!(bindings(&output), set(&["n", "names"]));
+}
