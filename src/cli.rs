@@ -220,6 +220,7 @@ fn print_human(run: &CheckRun, style: HumanStyle) -> std::io::Result<()> {
 }
 
 fn print_json(run: &CheckRun) -> std::io::Result<()> {
+    print_warnings(run);
     let mut out = std::io::stdout().lock();
     for failure in &run.failed {
         let path = failure.entry.display_path.display().to_string();

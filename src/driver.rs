@@ -242,6 +242,7 @@ fn analyse_semantically(
             return None;
         }
     };
+    let mut unknown_to_it = 0usize;
     for file in checked.iter_mut().filter(|file| wanted(file)) {
         let index = indexes.for_file(&file.entry, config);
         let outcome = parse::catch_panic(|| {
@@ -263,13 +264,18 @@ fn analyse_semantically(
                 file.findings = analysis.findings;
                 file.semantic = true;
             }
-            // Not a file of the loaded workspace (a stray `.rs` file): syntax only.
-            Ok(None) => {}
+            // Not a file of the loaded workspace: syntax only.
+            Ok(None) => unknown_to_it += 1,
             Err(panic) => warnings.push(format!(
                 "{}: semantic analysis crashed ({panic}); its syntactic findings are kept",
                 file.entry.path.display()
             )),
         }
+    }
+    if unknown_to_it > 0 {
+        warnings.push(format!(
+            "semantic analysis is unavailable for {unknown_to_it} file(s) that rust-analyzer did not load as part of the workspace (does `cargo metadata` work here?); their receivers were classified by syntax alone"
+        ));
     }
     Some(workspace)
 }

@@ -151,26 +151,48 @@ fn helper_strategy_moves_critical_sections_into_sync_fns() {
 #[test]
 fn a_workspace_that_cannot_be_loaded_is_said_once_and_syntax_finishes_the_run() {
     require_rust_src();
-    let (scratch, project) = scratch_copy();
-    // A cargo whose full `cargo metadata` fails (as with an unreachable registry); guardfix's
-    // own `--no-deps` discovery still works.
-    let real_cargo = env!("CARGO");
-    let fake_cargo = scratch.path().join("cargo");
-    std::fs::write(
-        &fake_cargo,
-        format!(
-            "#!/bin/sh\ncase \" $* \" in *\" metadata \"*) case \" $* \" in *\" --no-deps \"*) ;; *) echo 'error: no registry' >&2; exit 101;; esac;; esac\nexec {real_cargo} \"$@\"\n"
-        ),
-    )
-    .unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&fake_cargo, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    let output = check(&project, "always", &[("CARGO", fake_cargo.to_str().unwrap())]);
+    // The app's code alone, outside any cargo project: there is nothing to load.
+    let scratch = tempfile::tempdir().unwrap();
+    let loose = scratch.path().join("loose");
+    std::fs::create_dir_all(&loose).unwrap();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE).join("app/src/lib.rs");
+    std::fs::copy(source, loose.join("lib.rs")).unwrap();
+    let output = guardfix(
+        &["check", loose.to_str().unwrap(), "--format", "json", "--semantic", "always"],
+        &[],
+    );
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert_eq!(stderr.matches("semantic analysis is unavailable").count(), 1, "{stderr}");
+    assert!(stderr.contains("no Cargo.toml"), "{stderr}");
     assert_eq!(bindings(&output), set(&["n", "names"]));
+}
+
+/// `transforms/helper/`: the helper transform's fixture crate. The dry-run diff is the
+/// snapshot; the written result must pass its own tests (the futures are `Send`) and clippy.
+#[test]
+fn helper_fixture() {
+    require_rust_src();
+    let scratch = tempfile::tempdir().unwrap();
+    let project = scratch.path().join("helper");
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("transforms/helper"), &project);
+    let project_arg = project.to_str().unwrap();
+
+    let preview = guardfix(&["fix", project_arg, "--strategy", "helper", "--color", "never"], &[]);
+    assert!(preview.status.success(), "{}", text(&preview.stderr));
+    let report = format!("{}\n{}", text(&preview.stderr), text(&preview.stdout));
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_snapshot!("helper@lib.rs", report));
+
+    let fixed =
+        guardfix(&["fix", project_arg, "--strategy", "helper", "--write", "--allow-no-vcs"], &[]);
+    assert!(fixed.status.success(), "{}", text(&fixed.stderr));
+    let tests = cargo(&project, &["test", "--quiet"]);
+    assert!(tests.status.success(), "cargo test failed:\n{}", text(&tests.stderr));
+    let clippy = cargo(&project, &["clippy", "--all-targets", "--quiet", "--", "-D", "warnings"]);
+    assert!(clippy.status.success(), "clippy failed:\n{}", text(&clippy.stderr));
+    let again = guardfix(&["check", project_arg], &[]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stdout));
 }

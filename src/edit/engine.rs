@@ -103,16 +103,8 @@ pub fn fix_file_with(
             note_skips(&result, &mut skipped_keys, &current);
             continue;
         };
-        match verify(
-            &current,
-            &candidate,
-            &findings,
-            &finding,
-            edition,
-            index,
-            options.check,
-            semantic,
-        ) {
+        let reanalyse = |text: &str| analyse_text(text, edition, index, options.check, semantic).1;
+        match verify(&current, &candidate, &findings, &finding, edition, &reanalyse) {
             Ok(()) => {
                 applied_keys.push(key);
                 result.applied.push(Applied {
@@ -327,9 +319,7 @@ fn verify(
     findings_before: &[Finding],
     fixed: &Finding,
     edition: Edition,
-    index: Option<&ItemIndex>,
-    options: CheckOptions,
-    semantic: Option<SemanticFile<'_>>,
+    reanalyse: &dyn Fn(&str) -> Vec<Finding>,
 ) -> Result<(), String> {
     let errors = SourceFile::parse(after, edition).errors().len();
     if errors > 0 {
@@ -338,7 +328,7 @@ fn verify(
     if fixed.in_macro && readable_macros(after, edition) < readable_macros(before, edition) {
         return Err("the rewritten macro input could not be read back; the fix was dropped".into());
     }
-    let (_, findings_after) = analyse_text(after, edition, index, options, semantic);
+    let findings_after = reanalyse(after);
     let keys_before: Vec<FindingKey> =
         findings_before.iter().map(|f| FindingKey::of(f, before)).collect();
     let keys_after: Vec<FindingKey> =
