@@ -84,6 +84,10 @@ struct Common {
     /// Count this type as a guard (`my_crate::Guard` or `Guard`); adds to `extra-guard-types`.
     #[arg(long, value_name = "PATH")]
     guard_type: Vec<String>,
+    /// When to load rust-analyzer's types for receivers the syntax cannot classify: auto (only
+    /// when some are left), always, or never. Needs `rustup component add rust-src`.
+    #[arg(long, value_enum, default_value = "auto")]
+    semantic: crate::semantic::SemanticMode,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -147,6 +151,7 @@ fn run_options(common: &Common) -> RunOptions {
             extra_guard_types: common.guard_type.clone(),
             strategy: None,
         },
+        semantic: common.semantic,
     }
 }
 
@@ -215,6 +220,7 @@ fn print_human(run: &CheckRun, style: HumanStyle) -> std::io::Result<()> {
 }
 
 fn print_json(run: &CheckRun) -> std::io::Result<()> {
+    print_warnings(run);
     let mut out = std::io::stdout().lock();
     for failure in &run.failed {
         let path = failure.entry.display_path.display().to_string();

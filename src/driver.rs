@@ -16,6 +16,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use ra_ap_syntax::{AstNode, Parse, SourceFile};
 use rayon::prelude::*;
@@ -23,15 +24,18 @@ use rayon::prelude::*;
 use crate::analyse::{self, CheckOptions, imports::Imports, index::ItemIndex};
 use crate::config::{self, Config, ConfigError, ConfigRequest};
 use crate::discover::{self, DiscoverError, Edition, SourceFileEntry};
-use crate::edit::engine::{FileFixes, FixOptions, fix_file};
+use crate::edit::engine::{FileFixes, FixOptions, fix_file_with};
 use crate::finding::Finding;
 use crate::parse::{self, LoadError, LoadedSource};
+use crate::semantic::{self, SemanticFile, SemanticMode, SemanticWorkspace};
 
 #[derive(Clone, Debug)]
 pub struct RunOptions {
     pub default_edition: Edition,
     pub check: CheckOptions,
     pub config: ConfigRequest,
+    /// When to load rust-analyzer's semantic layer.
+    pub semantic: SemanticMode,
 }
 
 impl Default for RunOptions {
@@ -40,6 +44,7 @@ impl Default for RunOptions {
             default_edition: Edition::Edition2021,
             check: CheckOptions::default(),
             config: ConfigRequest::default(),
+            semantic: SemanticMode::Auto,
         }
     }
 }
@@ -59,6 +64,10 @@ pub struct CheckedFile {
     pub findings: Vec<Finding>,
     /// Syntax errors in the file: findings may be incomplete, and `fix` leaves it alone.
     pub syntax_errors: usize,
+    /// Receivers the syntactic classifier could not classify (see `analyse/classify.rs`).
+    pub unresolved: usize,
+    /// Whether the findings came from an analysis with rust-analyzer's types.
+    pub semantic: bool,
 }
 
 /// A file that could not be analysed, with a message that says why and what to do.
@@ -78,6 +87,8 @@ pub struct CheckRun {
     pub config: Config,
     /// The analysis options the run used.
     pub check: CheckOptions,
+    /// The loaded semantic layer, when the run needed and could load it.
+    pub semantic: Option<Arc<SemanticWorkspace>>,
     indexes: Indexes,
 }
 
@@ -90,6 +101,13 @@ impl CheckRun {
     /// and the fns it allows in this file. The fix engine must re-analyse with the same one.
     pub fn index_for(&self, file: &CheckedFile) -> Cow<'_, ItemIndex> {
         self.indexes.for_file(&file.entry, &self.config)
+    }
+
+    /// The semantic view of a file the check analysed with rust-analyzer's types: the fix
+    /// engine must re-analyse it the same way.
+    pub fn semantic_file<'a>(&'a self, file: &'a CheckedFile) -> Option<SemanticFile<'a>> {
+        let workspace = self.semantic.as_deref().filter(|_| file.semantic)?;
+        Some(SemanticFile { workspace, path: &file.entry.path })
     }
 }
 
@@ -175,6 +193,14 @@ pub fn check_path(path: &Path, options: RunOptions) -> Result<CheckRun, RunError
         }
     }
     failed.sort_by(|a, b| a.entry.path.cmp(&b.entry.path));
+    let semantic = analyse_semantically(
+        &mut checked,
+        &indexes,
+        &config,
+        &options,
+        discovery.workspace_root.as_deref().unwrap_or(&start),
+        &mut discovery.warnings,
+    );
     Ok(CheckRun {
         checked,
         failed,
@@ -182,8 +208,76 @@ pub fn check_path(path: &Path, options: RunOptions) -> Result<CheckRun, RunError
         warnings: discovery.warnings,
         config,
         check: options.check,
+        semantic,
         indexes,
     })
+}
+
+/// Loads rust-analyzer's view of the workspace when the mode asks for it (always, or in
+/// `auto` when some file has receivers the syntax could not classify) and analyses those files
+/// again with exact types. A workspace that cannot be loaded is said once, in `warnings`; the
+/// syntactic findings then stand.
+fn analyse_semantically(
+    checked: &mut [CheckedFile],
+    indexes: &Indexes,
+    config: &Config,
+    options: &RunOptions,
+    root: &Path,
+    warnings: &mut Vec<String>,
+) -> Option<Arc<SemanticWorkspace>> {
+    let wanted = |file: &CheckedFile| match options.semantic {
+        SemanticMode::Never => false,
+        SemanticMode::Always => file.syntax_errors == 0,
+        SemanticMode::Auto => file.syntax_errors == 0 && file.unresolved > 0,
+    };
+    if !checked.iter().any(wanted) {
+        return None;
+    }
+    let workspace = match semantic::load(root) {
+        Ok(workspace) => Arc::new(workspace),
+        Err(error) => {
+            warnings.push(format!(
+                "semantic analysis is unavailable, receivers of unknown type were classified by syntax alone: {error}"
+            ));
+            return None;
+        }
+    };
+    let mut unknown_to_it = 0usize;
+    for file in checked.iter_mut().filter(|file| wanted(file)) {
+        let index = indexes.for_file(&file.entry, config);
+        let outcome = parse::catch_panic(|| {
+            workspace.with_oracle(&file.entry.path, &file.source.text, |oracle| {
+                let tree = SourceFile::parse(&file.source.text, file.entry.edition).tree();
+                let imports = Imports::collect(tree.syntax());
+                analyse::analyse_tree_with(
+                    &tree,
+                    &index,
+                    &imports,
+                    file.entry.edition,
+                    options.check,
+                    Some(oracle),
+                )
+            })
+        });
+        match outcome {
+            Ok(Some(analysis)) => {
+                file.findings = analysis.findings;
+                file.semantic = true;
+            }
+            // Not a file of the loaded workspace: syntax only.
+            Ok(None) => unknown_to_it += 1,
+            Err(panic) => warnings.push(format!(
+                "{}: semantic analysis crashed ({panic}); its syntactic findings are kept",
+                file.entry.path.display()
+            )),
+        }
+    }
+    if unknown_to_it > 0 {
+        warnings.push(format!(
+            "semantic analysis is unavailable for {unknown_to_it} file(s) that rust-analyzer did not load as part of the workspace (does `cargo metadata` work here?); their receivers were classified by syntax alone"
+        ));
+    }
+    Some(workspace)
 }
 
 /// What `guardfix fix` would do to each file with findings, with the indexes the check used.
@@ -198,7 +292,13 @@ pub fn plan_fixes(run: &CheckRun, options: FixOptions) -> Vec<(&CheckedFile, Fil
             } else {
                 let index = run.index_for(file);
                 parse::catch_panic(|| {
-                    fix_file(&file.source.text, file.entry.edition, Some(&index), options)
+                    fix_file_with(
+                        &file.source.text,
+                        file.entry.edition,
+                        Some(&index),
+                        options,
+                        run.semantic_file(file),
+                    )
                 })
                 .unwrap_or_default()
             };
@@ -219,7 +319,22 @@ pub fn findings_gone(run: &CheckRun, file: &CheckedFile, new_text: &str) -> Vec<
         let imports = Imports::collect(tree.syntax());
         // Fixes add blocks and `let`s, never declarations: the crate's index stays true.
         let index = run.index_for(file);
-        analyse::analyse_tree(&tree, &index, &imports, file.entry.edition, run.check)
+        let edition = file.entry.edition;
+        let semantic = run.semantic_file(file).and_then(|semantic| {
+            semantic.workspace.with_oracle(semantic.path, new_text, |oracle| {
+                analyse::analyse_tree_with(
+                    &tree,
+                    &index,
+                    &imports,
+                    edition,
+                    run.check,
+                    Some(oracle),
+                )
+                .findings
+            })
+        });
+        semantic
+            .unwrap_or_else(|| analyse::analyse_tree(&tree, &index, &imports, edition, run.check))
     });
     let Ok(after) = after else { return vec![false; file.findings.len()] };
     let mut remaining: Vec<_> = after.iter().map(|finding| key(finding, new_text)).collect();
@@ -313,18 +428,32 @@ fn analyse_file(
 ) -> Result<CheckedFile, FailedFile> {
     let ReadFile { entry, source, parse, .. } = file;
     let Some(parse) = parse else {
-        return Ok(CheckedFile { entry, source, findings: Vec::new(), syntax_errors: 0 });
+        return Ok(CheckedFile {
+            entry,
+            source,
+            findings: Vec::new(),
+            syntax_errors: 0,
+            unresolved: 0,
+            semantic: false,
+        });
     };
     let edition = entry.edition;
     let outcome = parse::catch_panic(|| {
         let tree = parse.tree();
         let imports = Imports::collect(tree.syntax());
-        analyse::analyse_tree(&tree, index, &imports, edition, options)
+        analyse::analyse_tree_with(&tree, index, &imports, edition, options, None)
     });
     match outcome {
-        Ok(findings) => {
+        Ok(analysis) => {
             let syntax_errors = parse.errors().len();
-            Ok(CheckedFile { entry, source, findings, syntax_errors })
+            Ok(CheckedFile {
+                entry,
+                source,
+                findings: analysis.findings,
+                syntax_errors,
+                unresolved: analysis.unresolved,
+                semantic: false,
+            })
         }
         Err(panic) => Err(FailedFile {
             message: format!(

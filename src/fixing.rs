@@ -13,10 +13,11 @@ use rayon::prelude::*;
 use crate::discover::SourceFileEntry;
 use crate::driver::{self, CheckedFile, FailedFile, RunError, RunOptions};
 use crate::edit::Applicability;
-use crate::edit::engine::{Applied, FileFixes, FixOptions, Skipped, StrategyChoice, fix_file};
+use crate::edit::engine::{Applied, FileFixes, FixOptions, Skipped, StrategyChoice, fix_file_with};
 use crate::finding::{Finding, Strategy};
 use crate::parse::LoadedSource;
 use crate::render::line_index::LineIndex;
+use crate::semantic::SemanticMode;
 
 /// One file that had findings, and what the fix engine made of it.
 pub struct ProposedFile {
@@ -163,6 +164,13 @@ pub fn compute_fixes_with_progress(
     fix_options: FixOptions,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<ComputedFixes, RunError> {
+    let mut options = options;
+    if fix_options.strategy == StrategyChoice::Only(Strategy::Helper)
+        && options.semantic == SemanticMode::Auto
+    {
+        // The helper transform is rust-analyzer's extract_function: every file needs types.
+        options.semantic = SemanticMode::Always;
+    }
     let run = driver::check_path(path, options)?;
     let mut fix_options = fix_options;
     if fix_options.strategy == StrategyChoice::Auto {
@@ -183,7 +191,13 @@ pub fn compute_fixes_with_progress(
                 FileFixes::default()
             } else {
                 crate::parse::catch_panic(|| {
-                    fix_file(&file.source.text, file.entry.edition, index, fix_options)
+                    fix_file_with(
+                        &file.source.text,
+                        file.entry.edition,
+                        index,
+                        fix_options,
+                        run.semantic_file(file),
+                    )
                 })
                 .unwrap_or_default()
             };

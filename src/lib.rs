@@ -20,6 +20,7 @@ pub mod fixing;
 pub mod parse;
 pub mod plan;
 pub mod render;
+pub mod semantic;
 pub mod transforms;
 pub mod vcs;
 pub mod verify;

@@ -7,8 +7,13 @@
 //! is the std `LockResult` shape `x.lock().unwrap()`; it is skipped when the crate declares a
 //! method of that name itself.
 //!
-//! The semantic layer (rust-analyzer's `hir`) plugs in through `TypeSource`: it answers
-//! `type_of` exactly where this syntactic one says `Unknown`.
+//! The semantic layer (rust-analyzer's `hir`, `src/semantic/`) plugs in as a `TypeOracle`:
+//! it answers `type_of` exactly where this syntactic classifier says `Unknown`, and its answer
+//! replaces the name-based fallback. Without an oracle, the classifier counts the receivers it
+//! could not classify (`unresolved`), which tells the driver whether loading the semantic
+//! layer is worth it.
+
+use std::cell::Cell;
 
 use ra_ap_syntax::{AstNode, ast, ast::HasArgList};
 
@@ -31,20 +36,59 @@ pub struct Acquisition {
     pub method: String,
 }
 
+/// Exact types from outside the syntax tree: rust-analyzer's inference (`src/semantic/`).
+pub trait TypeOracle {
+    /// The type of `expr` (a node of the tree being analysed), `None` when not known either.
+    fn type_of(&self, expr: &ast::Expr) -> Option<Ty>;
+}
+
 pub struct Classifier<'a> {
     pub index: &'a ItemIndex,
     pub imports: &'a Imports,
+    pub oracle: Option<&'a dyn TypeOracle>,
+    /// Receivers of acquire-like calls (and calls that may return a guard) whose type neither
+    /// the syntax nor an oracle could tell.
+    pub unresolved: Cell<usize>,
 }
 
-impl Classifier<'_> {
+impl<'a> Classifier<'a> {
+    pub fn new(index: &'a ItemIndex, imports: &'a Imports) -> Self {
+        Classifier { index, imports, oracle: None, unresolved: Cell::new(0) }
+    }
+
+    pub fn with_oracle(mut self, oracle: Option<&'a dyn TypeOracle>) -> Self {
+        self.oracle = oracle;
+        self
+    }
+
     pub fn type_of(&self, expr: &ast::Expr, locals: &dyn Locals) -> Ty {
         self.type_of_at_depth(expr, locals, 0)
+    }
+
+    /// The oracle's type for `expr`, when there is an oracle and it knows.
+    pub fn exact_type_of(&self, expr: &ast::Expr) -> Option<Ty> {
+        self.oracle?.type_of(expr)
+    }
+
+    /// Notes a receiver or call the syntax cannot classify (only counted without an oracle).
+    pub fn note_unresolved(&self) {
+        if self.oracle.is_none() {
+            self.unresolved.set(self.unresolved.get() + 1);
+        }
     }
 
     fn type_of_at_depth(&self, expr: &ast::Expr, locals: &dyn Locals, depth: usize) -> Ty {
         if depth > 16 {
             return Ty::Unknown;
         }
+        let syntactic = self.syntactic_type_of(expr, locals, depth);
+        if syntactic != Ty::Unknown {
+            return syntactic;
+        }
+        self.exact_type_of(expr).unwrap_or(Ty::Unknown)
+    }
+
+    fn syntactic_type_of(&self, expr: &ast::Expr, locals: &dyn Locals, depth: usize) -> Ty {
         let recurse = |inner: &ast::Expr| self.type_of_at_depth(inner, locals, depth + 1);
         match expr {
             ast::Expr::PathExpr(path_expr) => {
@@ -230,7 +274,12 @@ impl Classifier<'_> {
         let family = match receiver_ty {
             Ty::Lock(family) if family.acquire_methods.contains(&method.as_str()) => family,
             Ty::Lock(_) => return None,
-            Ty::Unknown => self.fallback_family(call, &method, arg_count)?,
+            Ty::Unknown => {
+                if lock_types::is_acquire_method_name(&method) {
+                    self.note_unresolved();
+                }
+                self.fallback_family(call, &method, arg_count)?
+            }
             _ => return None,
         };
         let class = class_for_shape(family, awaited);

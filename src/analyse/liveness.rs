@@ -138,7 +138,7 @@ struct ContextState {
 }
 
 pub struct Walker<'a> {
-    classifier: Classifier<'a>,
+    pub classifier: Classifier<'a>,
     edition: Edition,
     root: SyntaxNode,
     pub guards: Vec<GuardRecord>,
@@ -871,6 +871,18 @@ impl<'a> Walker<'a> {
         if lock_types::passes_guard_through(&method) {
             return Vec::new();
         }
+        if let Some(exact) = self.classifier.exact_type_of(&ast::Expr::MethodCallExpr(call.clone()))
+        {
+            // rust-analyzer knows what the call returns: a guard from any crate, or not one.
+            return match exact {
+                Ty::Guard(class, lock) => {
+                    let acquisition = Acquisition { lock, class, method };
+                    let in_macro = self.in_macro(call.syntax());
+                    vec![Pending::Temp(self.new_guard(acquisition, span_of(call), in_macro))]
+                }
+                _ => Vec::new(),
+            };
+        }
         let self_type =
             match call.receiver().map(|receiver| self.classifier.type_of(&receiver, &self.state)) {
                 Some(Ty::Named(owner)) => Some(owner),
@@ -887,6 +899,9 @@ impl<'a> Walker<'a> {
             let acquisition = Acquisition { lock, class, method };
             let in_macro = self.in_macro(call.syntax());
             return vec![Pending::Temp(self.new_guard(acquisition, span_of(call), in_macro))];
+        }
+        if self_type.is_none() && lock_types::may_return_guard(&method) {
+            self.classifier.note_unresolved();
         }
         Vec::new()
     }
@@ -958,6 +973,9 @@ impl<'a> Walker<'a> {
             let in_macro = self.in_macro(call.syntax());
             return vec![Pending::Temp(self.new_guard(acquisition, span_of(call), in_macro))];
         }
+        if lock_types::may_return_guard(function) && self.classifier.oracle.is_none() {
+            self.classifier.note_unresolved();
+        }
         Vec::new()
     }
 
@@ -975,6 +993,21 @@ impl<'a> Walker<'a> {
             Some(ast::Expr::CallExpr(call)) => self.awaited_guard_of_call(call),
             _ => None,
         };
+        // An async fn of another crate returning a guard: only rust-analyzer can tell.
+        let acquisition = acquisition.or_else(|| {
+            match self.classifier.exact_type_of(&ast::Expr::AwaitExpr(await_expr.clone()))? {
+                Ty::Guard(class, lock) => {
+                    let method = match &operand {
+                        Some(ast::Expr::MethodCallExpr(call)) => {
+                            call.name_ref()?.text().to_string()
+                        }
+                        _ => String::from("await"),
+                    };
+                    Some(Acquisition { lock, class, method })
+                }
+                _ => None,
+            }
+        });
         match acquisition {
             Some(acquisition) => {
                 let in_macro = self.in_macro(await_expr.syntax());

@@ -114,6 +114,13 @@ pub fn is_acquire_method_name(method: &str) -> bool {
     FAMILIES.iter().any(|family| family.acquire_methods.contains(&method))
 }
 
+/// Whether a fn or method of unknown type may return a guard, judged by its name: only decides
+/// whether rust-analyzer is asked (`--semantic auto`), never what is reported.
+pub fn may_return_guard(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    ["lock", "guard", "borrow", "acquire", "permit"].iter().any(|word| name.contains(word))
+}
+
 pub fn family_by_path(path: &str) -> Option<LockFamily> {
     FAMILIES.iter().copied().find(|family| family.path == path)
 }

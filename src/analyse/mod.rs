@@ -70,7 +70,27 @@ pub fn analyse_tree(
     edition: Edition,
     options: CheckOptions,
 ) -> Vec<Finding> {
-    let classifier = Classifier { index, imports };
+    analyse_tree_with(tree, index, imports, edition, options, None).findings
+}
+
+/// What one analysis of a file found, and how many receivers it could not classify.
+pub struct Analysis {
+    pub findings: Vec<Finding>,
+    /// Receivers and calls whose type neither the syntax nor the oracle could tell: where the
+    /// semantic layer would make a difference (see `classify.rs`).
+    pub unresolved: usize,
+}
+
+/// `analyse_tree` with exact types from an oracle (the semantic layer) where it has them.
+pub fn analyse_tree_with(
+    tree: &SourceFile,
+    index: &ItemIndex,
+    imports: &Imports,
+    edition: Edition,
+    options: CheckOptions,
+    oracle: Option<&dyn classify::TypeOracle>,
+) -> Analysis {
+    let classifier = Classifier::new(index, imports).with_oracle(oracle);
     let mut walker = Walker::new(classifier, edition, tree.syntax().clone());
     for function in tree.syntax().descendants().filter_map(ast::Fn::cast) {
         walker.walk_fn(&function);
@@ -84,7 +104,7 @@ pub fn analyse_tree(
     findings.sort_by_key(|finding| (finding.acquire, finding.kind.code()));
     findings
         .dedup_by(|later, earlier| later.acquire == earlier.acquire && later.kind == earlier.kind);
-    findings
+    Analysis { findings, unresolved: walker.classifier.unresolved.get() }
 }
 
 /// An allow attribute, or a fn the configuration allows, around the acquisition or an await.

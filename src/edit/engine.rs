@@ -7,6 +7,7 @@ use ra_ap_syntax::{AstNode, Edition, SourceFile};
 use super::{Applicability, apply_edits};
 use crate::analyse::{self, CheckOptions, imports::Imports, index::ItemIndex};
 use crate::finding::{Finding, Strategy};
+use crate::semantic::SemanticFile;
 use crate::transforms::{self, FixContext};
 
 /// Which strategy the user asked for (`--strategy`).
@@ -57,6 +58,18 @@ pub fn fix_file(
     index: Option<&ItemIndex>,
     options: FixOptions,
 ) -> FileFixes {
+    fix_file_with(text, edition, index, options, None)
+}
+
+/// `fix_file` with rust-analyzer's types (and its semantic transforms) for a file of a loaded
+/// workspace: every re-analysis asks the same oracle the check did.
+pub fn fix_file_with(
+    text: &str,
+    edition: Edition,
+    index: Option<&ItemIndex>,
+    options: FixOptions,
+    semantic: Option<SemanticFile<'_>>,
+) -> FileFixes {
     let mut result = FileFixes::default();
     let mut current = text.to_owned();
     let mut given_up: HashSet<FindingKey> = HashSet::new();
@@ -73,8 +86,9 @@ pub fn fix_file(
         }
     };
     for _ in 0..MAX_ROUNDS {
-        let (tree, findings) = analyse_text(&current, edition, index, options.check);
-        let next = next_fix(&tree, &current, &findings, &mut given_up, options, &mut result);
+        let (tree, findings) = analyse_text(&current, edition, index, options.check, semantic);
+        let next =
+            next_fix(&tree, &current, &findings, &mut given_up, options, &mut result, semantic);
         note_skips(&result, &mut skipped_keys, &current);
         let Some((finding, fix)) = next else {
             break;
@@ -89,7 +103,8 @@ pub fn fix_file(
             note_skips(&result, &mut skipped_keys, &current);
             continue;
         };
-        match verify(&current, &candidate, &findings, &finding, edition, index, options.check) {
+        let reanalyse = |text: &str| analyse_text(text, edition, index, options.check, semantic).1;
+        match verify(&current, &candidate, &findings, &finding, edition, &reanalyse) {
             Ok(()) => {
                 applied_keys.push(key);
                 result.applied.push(Applied {
@@ -107,7 +122,7 @@ pub fn fix_file(
         }
     }
     // Findings were met in intermediate texts; report them with their spans in the original.
-    let (_, original) = analyse_text(text, edition, index, options.check);
+    let (_, original) = analyse_text(text, edition, index, options.check, semantic);
     let mut unused: Vec<(FindingKey, &Finding)> =
         original.iter().map(|finding| (FindingKey::of(finding, text), finding)).collect();
     let mut to_original = |finding: &mut Finding, key: &FindingKey| {
@@ -132,6 +147,7 @@ fn analyse_text(
     edition: Edition,
     index: Option<&ItemIndex>,
     options: CheckOptions,
+    semantic: Option<SemanticFile<'_>>,
 ) -> (SourceFile, Vec<Finding>) {
     let tree = SourceFile::parse(text, edition).tree();
     let imports = Imports::collect(tree.syntax());
@@ -148,7 +164,14 @@ fn analyse_text(
             &own
         }
     };
-    let findings = analyse::analyse_tree(&tree, index, &imports, edition, options);
+    let semantic_findings = semantic.and_then(|file| {
+        file.workspace.with_oracle(file.path, text, |oracle| {
+            analyse::analyse_tree_with(&tree, index, &imports, edition, options, Some(oracle))
+                .findings
+        })
+    });
+    let findings = semantic_findings
+        .unwrap_or_else(|| analyse::analyse_tree(&tree, index, &imports, edition, options));
     (tree, findings)
 }
 
@@ -161,13 +184,14 @@ fn next_fix(
     given_up: &mut HashSet<FindingKey>,
     options: FixOptions,
     result: &mut FileFixes,
+    semantic: Option<SemanticFile<'_>>,
 ) -> Option<(Finding, crate::edit::Fix)> {
     for finding in findings {
         let key = FindingKey::of(finding, text);
         if given_up.contains(&key) {
             continue;
         }
-        let ctx = FixContext { root: tree.syntax(), text, finding };
+        let ctx = FixContext { root: tree.syntax(), text, finding, semantic };
         let outcome = plan_fix(&ctx, options);
         match outcome {
             Ok(fix) => return Some((finding.clone(), fix)),
@@ -188,7 +212,7 @@ fn plan_fix(ctx: &FixContext<'_>, options: FixOptions) -> Result<crate::edit::Fi
             "inside a macro call's arguments: guardfix edits only `select!`/`join!` handlers"
                 .to_owned()
         })?;
-        &FixContext { root: &handler, text: ctx.text, finding }
+        &FixContext { root: &handler, text: ctx.text, finding, semantic: None }
     } else {
         ctx
     };
@@ -226,6 +250,11 @@ fn plan_fix(ctx: &FixContext<'_>, options: FixOptions) -> Result<crate::edit::Fi
         None if finding.used_after_await => Err(
             "the guard is used after the await: neither `scope` nor `drop` can end it earlier (it needs `helper` or `async-mutex`)".into(),
         ),
+        None if options.strategy == StrategyChoice::Only(Strategy::Helper)
+            && ctx.semantic.is_none() =>
+        {
+            Err("the `helper` transform needs rust-analyzer's view of the workspace (`--semantic always`, and `rustup component add rust-src`)".into())
+        }
         None => Err("no transform applies to this shape of code".into()),
     }
 }
@@ -290,8 +319,7 @@ fn verify(
     findings_before: &[Finding],
     fixed: &Finding,
     edition: Edition,
-    index: Option<&ItemIndex>,
-    options: CheckOptions,
+    reanalyse: &dyn Fn(&str) -> Vec<Finding>,
 ) -> Result<(), String> {
     let errors = SourceFile::parse(after, edition).errors().len();
     if errors > 0 {
@@ -300,7 +328,7 @@ fn verify(
     if fixed.in_macro && readable_macros(after, edition) < readable_macros(before, edition) {
         return Err("the rewritten macro input could not be read back; the fix was dropped".into());
     }
-    let (_, findings_after) = analyse_text(after, edition, index, options);
+    let findings_after = reanalyse(after);
     let keys_before: Vec<FindingKey> =
         findings_before.iter().map(|f| FindingKey::of(f, before)).collect();
     let keys_after: Vec<FindingKey> =

@@ -2,6 +2,7 @@
 //! not apply). They share the syntax helpers below; none of them writes anything.
 
 pub mod drop_guard;
+pub mod extract_helper;
 pub mod for_iterator_clone;
 pub mod hoist_await;
 pub mod hoist_scrutinee;
@@ -12,12 +13,15 @@ use ra_ap_syntax::{AstNode, NodeOrToken, SyntaxKind, SyntaxNode, TextRange, ast}
 
 use crate::edit::Fix;
 use crate::finding::{Finding, Span, Strategy};
+use crate::semantic::SemanticFile;
 
 /// Everything a transform looks at: the file as it is now and one finding in it.
 pub struct FixContext<'a> {
     pub root: &'a SyntaxNode,
     pub text: &'a str,
     pub finding: &'a Finding,
+    /// rust-analyzer's view of the file, for the transforms that need types (`helper`).
+    pub semantic: Option<SemanticFile<'a>>,
 }
 
 /// The fix for a finding with the given strategy, if that transform applies.
@@ -29,7 +33,8 @@ pub fn fix_with(strategy: Strategy, ctx: &FixContext<'_>) -> Option<Fix> {
             .or_else(|| hoist_scrutinee::hoist_scrutinee(ctx))
             .or_else(|| while_let_loop::while_let_loop(ctx))
             .or_else(|| for_iterator_clone::for_iterator_clone(ctx)),
-        Strategy::Helper | Strategy::AsyncMutex => None,
+        Strategy::Helper => extract_helper::extract_helper(ctx),
+        Strategy::AsyncMutex => None,
     }
 }
 

@@ -30,44 +30,9 @@ use crate::edit::{Applicability, Fix, TextEdit};
 use crate::finding::{Span, Strategy};
 
 pub fn scope_guard(ctx: &FixContext<'_>) -> Option<Fix> {
-    let finding = ctx.finding;
-    let let_stmt = guard_let(ctx.root, finding.acquire)?;
-    let extended_by = match finding.held_because {
-        crate::finding::HeldBecause::LifetimeExtendedTemporary => {
-            let names = let_stmt.pat().map(|pat| bound_names(&pat)).unwrap_or_default();
-            match names.as_slice() {
-                [only] => Some(only.clone()),
-                _ => return None,
-            }
-        }
-        _ => None,
-    };
-    let name = extended_by.as_deref().or(finding.binding.as_deref())?;
-    if finding.used_after_await || name.contains(',') {
-        return None;
-    }
-    if let_stmt.let_else().is_some() {
-        return None;
-    }
-    let list = let_stmt.syntax().parent().and_then(ast::StmtList::cast)?;
-    let items = block_items(&list);
-    let first = items.iter().position(|item| item.syntax() == let_stmt.syntax())?;
-    let let_end = let_stmt.syntax().text_range().end();
-    let first_await = finding.awaits.iter().find(|span| u32::from(let_end) <= span.start)?;
-    let awaiting = items.iter().position(|item| item.span().contains(*first_await))?;
-    if items[awaiting..].iter().any(|item| mentions(item.syntax(), name)) {
-        return None; // used in or after the awaiting statement
-    }
-    // The last statement before the await that uses the guard; a guard never used is a
-    // critical section around everything before the await.
-    let last = (first + 1..awaiting)
-        .rev()
-        .find(|&at| mentions(items[at].syntax(), name))
-        .unwrap_or(if finding.borrowed { first } else { awaiting - 1 });
+    let CriticalSection { items, first, last, name } = critical_section(ctx)?;
+    let name = name.as_str();
     let wrapped = &items[first..=last];
-    if wrapped.iter().any(|item| matches!(item, super::BlockItem::Tail(_))) {
-        return None;
-    }
     let later = &items[last + 1..];
     // Locals declared in the wrapped range (other than the guard) that are used later.
     let mut outputs: Vec<Output> = Vec::new();
@@ -143,8 +108,8 @@ pub fn scope_guard(ctx: &FixContext<'_>) -> Option<Fix> {
         body_text.replace_range(from..to, "");
     }
     let body_text = body_text.as_str();
-    let body_node = list.syntax();
-    body.push_str(indent_following_lines(body_text.trim_end(), &unit, body_node).as_str());
+    let body_node = wrapped[0].syntax().parent()?;
+    body.push_str(indent_following_lines(body_text.trim_end(), &unit, &body_node).as_str());
     let (head, tail) = match (&tail_let, &outputs[..]) {
         (Some(last_let), [only]) => {
             let init = last_let.initializer()?;
@@ -294,4 +259,63 @@ fn borrows(expr: &ast::Expr) -> bool {
             _ => return false,
         };
     }
+}
+
+/// The statements of a guard's critical section: from its `let` to its last use before the
+/// awaiting statement, all in one block, none of them the block's tail. Shared with the helper
+/// transform, which moves the same statements into a fn.
+pub struct CriticalSection {
+    pub items: Vec<super::BlockItem>,
+    pub first: usize,
+    pub last: usize,
+    /// The guard's binding (or the reference that extends a temporary guard).
+    pub name: String,
+}
+
+impl CriticalSection {
+    pub fn span(&self) -> Span {
+        Span::new(self.items[self.first].span().start, self.items[self.last].span().end)
+    }
+}
+
+/// The critical section of `ctx`'s finding, when it is one that a block (or a fn) can end.
+pub fn critical_section(ctx: &FixContext<'_>) -> Option<CriticalSection> {
+    let finding = ctx.finding;
+    let let_stmt = guard_let(ctx.root, finding.acquire)?;
+    let extended_by = match finding.held_because {
+        crate::finding::HeldBecause::LifetimeExtendedTemporary => {
+            let names = let_stmt.pat().map(|pat| bound_names(&pat)).unwrap_or_default();
+            match names.as_slice() {
+                [only] => Some(only.clone()),
+                _ => return None,
+            }
+        }
+        _ => None,
+    };
+    let name = extended_by.as_deref().or(finding.binding.as_deref())?;
+    if finding.used_after_await || name.contains(',') {
+        return None;
+    }
+    if let_stmt.let_else().is_some() {
+        return None;
+    }
+    let list = let_stmt.syntax().parent().and_then(ast::StmtList::cast)?;
+    let items = block_items(&list);
+    let first = items.iter().position(|item| item.syntax() == let_stmt.syntax())?;
+    let let_end = let_stmt.syntax().text_range().end();
+    let first_await = finding.awaits.iter().find(|span| u32::from(let_end) <= span.start)?;
+    let awaiting = items.iter().position(|item| item.span().contains(*first_await))?;
+    if items[awaiting..].iter().any(|item| mentions(item.syntax(), name)) {
+        return None; // used in or after the awaiting statement
+    }
+    // The last statement before the await that uses the guard; a guard never used is a
+    // critical section around everything before the await.
+    let last = (first + 1..awaiting)
+        .rev()
+        .find(|&at| mentions(items[at].syntax(), name))
+        .unwrap_or(if finding.borrowed { first } else { awaiting - 1 });
+    if items[first..=last].iter().any(|item| matches!(item, super::BlockItem::Tail(_))) {
+        return None;
+    }
+    Some(CriticalSection { items, first, last, name: name.to_owned() })
 }

@@ -1,0 +1,241 @@
+//! The semantic layer: rust-analyzer's type inference where the syntactic classifier cannot
+//! tell what a receiver is.
+//!
+//! The workspace is loaded once per run with `ra_ap_load-cargo` (the sysroot is discovered,
+//! so `rust-src` must be installed; no proc-macro server, no build scripts), and each file
+//! that needs it is analysed again with an oracle that answers `type_of` from `hir::Semantics`.
+//! The oracle maps guardfix's syntax nodes to rust-analyzer's by text range: both parse the
+//! same text with the same parser version. A file whose text differs from what the database
+//! holds (a fix was applied, CRLF line endings were normalised) is updated in the database
+//! first, so answers are always about the text being analysed.
+//!
+//! Loading is slow (seconds: the standard library is indexed), so `--semantic auto` loads only
+//! when the syntactic pass left a candidate it could not classify; see `driver.rs`.
+
+pub mod types;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use ra_ap_hir::Semantics;
+use ra_ap_ide_assists::{AssistConfig, AssistKind, AssistResolveStrategy, SingleResolve};
+use ra_ap_ide_db::assists::ExprFillDefaultMode;
+use ra_ap_ide_db::base_db::{FileChange, SourceDatabase};
+use ra_ap_ide_db::imports::insert_use::{ImportGranularity, InsertUseConfig};
+use ra_ap_ide_db::{FileRange, RootDatabase};
+use ra_ap_load_cargo::{LoadCargoConfig, ProcMacroServerChoice, load_workspace_at};
+use ra_ap_project_model::{CargoConfig, RustLibSource};
+use ra_ap_syntax::{AstNode, TextRange, ast};
+use ra_ap_vfs::{FileId, Vfs, VfsPath};
+
+use crate::analyse::classify::TypeOracle;
+use crate::analyse::types::Ty;
+
+/// When to load the semantic layer (`--semantic`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+pub enum SemanticMode {
+    /// Only when the syntactic pass leaves receivers it cannot classify.
+    #[default]
+    Auto,
+    /// For every file with an await.
+    Always,
+    /// Never: the syntactic classifier alone.
+    Never,
+}
+
+/// Why the workspace could not be loaded; the run goes on with the syntactic classifier.
+#[derive(thiserror::Error, Debug)]
+pub enum SemanticError {
+    #[error("no Cargo.toml at or above {0}")]
+    NoCargoProject(String),
+    #[error("rust-analyzer could not load the workspace: {0}")]
+    Load(String),
+    #[error(
+        "the standard library's sources were not found (install them with `rustup component add rust-src`)"
+    )]
+    NoRustSrc,
+}
+
+/// One file of a loaded workspace, as the fix engine asks about it.
+#[derive(Clone, Copy)]
+pub struct SemanticFile<'a> {
+    pub workspace: &'a SemanticWorkspace,
+    pub path: &'a Path,
+}
+
+/// A loaded cargo workspace: rust-analyzer's database and its virtual file system.
+pub struct SemanticWorkspace {
+    db: Mutex<RootDatabase>,
+    vfs: Vfs,
+}
+
+/// Loads the cargo workspace that `root` is in (a folder or a file in it).
+pub fn load(root: &Path) -> Result<SemanticWorkspace, SemanticError> {
+    let folder = if root.is_file() { root.parent().unwrap_or(root) } else { root };
+    let folder = std::fs::canonicalize(folder).unwrap_or_else(|_| folder.to_owned());
+    if !folder.ancestors().any(|dir| dir.join("Cargo.toml").is_file()) {
+        return Err(SemanticError::NoCargoProject(folder.display().to_string()));
+    }
+    let cargo_config = CargoConfig {
+        sysroot: Some(RustLibSource::Discover),
+        all_targets: true,
+        set_test: true,
+        ..Default::default()
+    };
+    let load_config = LoadCargoConfig {
+        load_out_dirs_from_check: false,
+        with_proc_macro_server: ProcMacroServerChoice::None,
+        prefill_caches: false,
+        num_worker_threads: 1,
+        proc_macro_processes: 1,
+    };
+    let (db, vfs, _proc_macros) = load_workspace_at(&folder, &cargo_config, &load_config, &|_| {})
+        .map_err(|error| SemanticError::Load(format!("{error:#}")))?;
+    let has_std = ra_ap_hir::attach_db(&db, || {
+        ra_ap_hir::Crate::all(&db).into_iter().any(|krate| {
+            krate.display_name(&db).is_some_and(|name| name.crate_name().to_string() == "std")
+        })
+    });
+    if !has_std {
+        return Err(SemanticError::NoRustSrc);
+    }
+    Ok(SemanticWorkspace { db: Mutex::new(db), vfs })
+}
+
+impl SemanticWorkspace {
+    fn file_id(&self, path: &Path) -> Option<FileId> {
+        let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+        let vfs_path = VfsPath::new_real_path(absolute.to_str()?.to_owned());
+        self.vfs.file_id(&vfs_path).map(|(file_id, _)| file_id)
+    }
+
+    /// Runs `analysis` on `text` (the current contents of `path`) with an oracle backed by
+    /// rust-analyzer; `None` when the file is not part of the loaded workspace.
+    ///
+    /// Calls are serialised: rust-analyzer's database is not shared between threads here.
+    pub fn with_oracle<R>(
+        &self,
+        path: &Path,
+        text: &str,
+        analysis: impl FnOnce(&dyn TypeOracle) -> R,
+    ) -> Option<R> {
+        let file_id = self.file_id(path)?;
+        let mut db = self.db.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        set_text(&mut db, file_id, text);
+        let db = &*db;
+        ra_ap_hir::attach_db(db, || {
+            let sema = Semantics::new(db);
+            let tree = sema.parse(sema.attach_first_edition(file_id));
+            let oracle = HirOracle { sema: &sema, tree: tree.syntax().clone() };
+            Some(analysis(&oracle))
+        })
+    }
+
+    /// rust-analyzer's `extract_function` assist on `range` of `text` (the current contents of
+    /// `path`): its edits as (range, replacement) pairs in `text`, the new fn named
+    /// `fun_name`. `None` when the assist does not apply.
+    pub fn extract_function(
+        &self,
+        path: &Path,
+        text: &str,
+        range: TextRange,
+    ) -> Option<Vec<(TextRange, String)>> {
+        let file_id = self.file_id(path)?;
+        let mut db = self.db.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        set_text(&mut db, file_id, text);
+        let db = &*db;
+        let config = assist_config();
+        let resolve = AssistResolveStrategy::Single(SingleResolve {
+            assist_id: String::from("extract_function"),
+            assist_kind: AssistKind::RefactorExtract,
+            assist_subtype: None,
+        });
+        let assists = ra_ap_hir::attach_db(db, || {
+            ra_ap_ide_assists::assists(db, &config, resolve, FileRange { file_id, range })
+        });
+        let assist = assists.into_iter().find(|assist| assist.id.0 == "extract_function")?;
+        let change = assist.source_change?;
+        if change.source_file_edits.len() != 1 || !change.file_system_edits.is_empty() {
+            return None; // the assist would touch other files: not ours to apply here
+        }
+        let (edit, _snippets) = change.source_file_edits.get(&file_id)?;
+        Some(edit.iter().map(|indel| (indel.delete, indel.insert.clone())).collect())
+    }
+
+    /// The files of the workspace's own packages that rust-analyzer knows about.
+    pub fn knows(&self, path: &Path) -> bool {
+        self.file_id(path).is_some()
+    }
+}
+
+/// Makes the database hold `text` for the file, if it holds something else.
+fn set_text(db: &mut RootDatabase, file_id: FileId, text: &str) {
+    if **db.file_text(file_id).text(&*db) != *text {
+        let mut change = FileChange::default();
+        change.change_file(file_id, Some(text.to_owned()));
+        change.apply(db as &mut dyn SourceDatabase);
+    }
+}
+
+/// The assists' configuration: no snippets (plain text edits), imports merged per crate.
+fn assist_config() -> AssistConfig {
+    AssistConfig {
+        snippet_cap: None,
+        allowed: Some(vec![AssistKind::RefactorExtract]),
+        insert_use: InsertUseConfig {
+            granularity: ImportGranularity::Crate,
+            prefix_kind: ra_ap_hir::PrefixKind::Plain,
+            enforce_granularity: true,
+            group: true,
+            skip_glob_imports: true,
+        },
+        prefer_no_std: false,
+        prefer_prelude: true,
+        prefer_absolute: false,
+        assist_emit_must_use: false,
+        term_search_fuel: 400,
+        term_search_borrowck: true,
+        code_action_grouping: false,
+        expr_fill_default: ExprFillDefaultMode::Todo,
+        prefer_self_ty: false,
+        show_rename_conflicts: false,
+    }
+}
+
+/// `type_of` answered by `hir::Semantics` for one file.
+struct HirOracle<'a, 'db> {
+    sema: &'a Semantics<'db, RootDatabase>,
+    tree: ra_ap_syntax::SyntaxNode,
+}
+
+impl TypeOracle for HirOracle<'_, '_> {
+    fn type_of(&self, expr: &ast::Expr) -> Option<Ty> {
+        let own = self.same_expr(expr.syntax().text_range(), expr.syntax().kind())?;
+        let info = self.sema.type_of_expr(&own)?;
+        types::ty_of(self.sema.db, &info.original)
+    }
+}
+
+impl HirOracle<'_, '_> {
+    /// rust-analyzer's node for the expression guardfix's tree has at `range`.
+    fn same_expr(&self, range: TextRange, kind: ra_ap_syntax::SyntaxKind) -> Option<ast::Expr> {
+        if range.end() > self.tree.text_range().end() {
+            return None;
+        }
+        let element = self.tree.covering_element(range);
+        let start = match element {
+            ra_ap_syntax::NodeOrToken::Node(node) => node,
+            ra_ap_syntax::NodeOrToken::Token(token) => token.parent()?,
+        };
+        start
+            .ancestors()
+            .take_while(|node| node.text_range() == range)
+            .find(|node| node.kind() == kind)
+            .and_then(ast::Expr::cast)
+    }
+}
+
+/// Where the semantic layer is loaded from: the workspace root, or the PATH given.
+pub fn load_root(workspace_root: Option<&Path>, path: &Path) -> PathBuf {
+    workspace_root.map_or_else(|| path.to_owned(), Path::to_owned)
+}

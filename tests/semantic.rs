@@ -1,0 +1,198 @@
+//! The semantic layer on a two-crate workspace (`tests/projects/semantic_workspace`): `app`
+//! uses `store`'s types, whose locks and guards only rust-analyzer can see through (a renamed
+//! re-export, a method returning `&RwLock`, guards returned by another crate's methods or held
+//! in its structs, and a `lock()` that is no lock at all).
+//!
+//! These tests need the standard library's sources (`rustup component add rust-src`) and say
+//! so when they are missing.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const FIXTURE: &str = "tests/projects/semantic_workspace";
+
+fn require_rust_src() {
+    let sysroot = Command::new("rustc").args(["--print", "sysroot"]).output().expect("rustc runs");
+    let sysroot = String::from_utf8_lossy(&sysroot.stdout).trim().to_owned();
+    let core = Path::new(&sysroot).join("lib/rustlib/src/rust/library/core");
+    assert!(
+        core.is_dir(),
+        "the semantic tests need the standard library's sources, which are not installed \
+         ({} is missing): run `rustup component add rust-src`",
+        core.display()
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            if entry.file_name() != "target" {
+                copy_dir(&entry.path(), &target);
+            }
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn scratch_copy() -> (tempfile::TempDir, PathBuf) {
+    let scratch = tempfile::tempdir().unwrap();
+    let project = scratch.path().join("workspace");
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE), &project);
+    (scratch, project)
+}
+
+fn guardfix(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_guardfix"));
+    command.args(args);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().expect("guardfix runs")
+}
+
+fn cargo(project: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO"))
+        .args(args)
+        .current_dir(project)
+        .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-projects"))
+        .output()
+        .expect("cargo runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The guard bindings of `check --format json`'s findings.
+fn bindings(output: &Output) -> BTreeSet<String> {
+    text(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|record| record["type"] == "finding")
+        .map(|record| record["binding"].as_str().unwrap_or("<temporary>").to_owned())
+        .collect()
+}
+
+fn set(names: &[&str]) -> BTreeSet<String> {
+    names.iter().map(|name| (*name).to_owned()).collect()
+}
+
+fn check(project: &Path, semantic: &str, env: &[(&str, &str)]) -> Output {
+    let app = project.join("app");
+    guardfix(&["check", app.to_str().unwrap(), "--format", "json", "--semantic", semantic], env)
+}
+
+#[test]
+fn types_find_what_names_cannot_and_clear_what_names_guess() {
+    require_rust_src();
+    let (_scratch, project) = scratch_copy();
+
+    let syntactic = check(&project, "never", &[]);
+    assert_eq!(syntactic.status.code(), Some(1), "{}", text(&syntactic.stderr));
+    // Syntax alone: `read().unwrap()` on an unknown receiver is taken for std's RwLock, and
+    // so is `Conn::lock().unwrap()`, wrongly; the rest is invisible.
+    assert_eq!(bindings(&syntactic), set(&["n", "names"]));
+
+    let semantic = check(&project, "auto", &[]);
+    assert_eq!(semantic.status.code(), Some(1), "{}", text(&semantic.stderr));
+    assert_eq!(bindings(&semantic), set(&["held", "names", "result", "state"]));
+    assert!(!text(&semantic.stderr).contains("warning"), "{}", text(&semantic.stderr));
+}
+
+#[test]
+fn fix_write_with_types_then_cargo_test_proves_send() {
+    require_rust_src();
+    let (_scratch, project) = scratch_copy();
+    let before = cargo(&project, &["check", "--tests", "--quiet"]);
+    assert!(!before.status.success(), "the fixture's futures should be !Send before the fix");
+
+    let fixed = guardfix(&["fix", project.to_str().unwrap(), "--write", "--allow-no-vcs"], &[]);
+    let summary = text(&fixed.stderr);
+    assert!(fixed.status.success(), "fix failed:\n{summary}");
+    assert!(summary.contains("fixed 4 findings"), "unexpected summary:\n{summary}");
+
+    let tests = cargo(&project, &["test", "--quiet"]);
+    assert!(tests.status.success(), "cargo test failed:\n{}", text(&tests.stderr));
+    let clippy = cargo(&project, &["clippy", "--all-targets", "--quiet", "--", "-D", "warnings"]);
+    assert!(clippy.status.success(), "clippy failed:\n{}", text(&clippy.stderr));
+
+    let again = check(&project, "auto", &[]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stdout));
+}
+
+#[test]
+fn helper_strategy_moves_critical_sections_into_sync_fns() {
+    require_rust_src();
+    let (_scratch, project) = scratch_copy();
+    let fixed = guardfix(
+        &["fix", project.to_str().unwrap(), "--write", "--allow-no-vcs", "--strategy", "helper"],
+        &[],
+    );
+    let summary = text(&fixed.stderr);
+    assert!(fixed.status.success(), "fix failed:\n{summary}");
+    let app = std::fs::read_to_string(project.join("app/src/lib.rs")).unwrap();
+    for helper in ["fn read_state(", "fn read_names("] {
+        assert!(app.contains(helper), "no `{helper}` in:\n{app}\n{summary}");
+        assert!(!app.contains(&format!("async {helper}")), "the helper must be sync:\n{app}");
+    }
+    assert!(!app.contains("fun_name"), "the placeholder name was left:\n{app}");
+
+    let tests = cargo(&project, &["test", "--quiet"]);
+    assert!(tests.status.success(), "cargo test failed:\n{}\n{app}", text(&tests.stderr));
+    let clippy = cargo(&project, &["clippy", "--all-targets", "--quiet", "--", "-D", "warnings"]);
+    assert!(clippy.status.success(), "clippy failed:\n{}\n{app}", text(&clippy.stderr));
+}
+
+#[test]
+fn a_workspace_that_cannot_be_loaded_is_said_once_and_syntax_finishes_the_run() {
+    require_rust_src();
+    // The app's code alone, outside any cargo project: there is nothing to load.
+    let scratch = tempfile::tempdir().unwrap();
+    let loose = scratch.path().join("loose");
+    std::fs::create_dir_all(&loose).unwrap();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE).join("app/src/lib.rs");
+    std::fs::copy(source, loose.join("lib.rs")).unwrap();
+    let output = guardfix(
+        &["check", loose.to_str().unwrap(), "--format", "json", "--semantic", "always"],
+        &[],
+    );
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.matches("semantic analysis is unavailable").count(), 1, "{stderr}");
+    assert!(stderr.contains("no Cargo.toml"), "{stderr}");
+    assert_eq!(bindings(&output), set(&["n", "names"]));
+}
+
+/// `transforms/helper/`: the helper transform's fixture crate. The dry-run diff is the
+/// snapshot; the written result must pass its own tests (the futures are `Send`) and clippy.
+#[test]
+fn helper_fixture() {
+    require_rust_src();
+    let scratch = tempfile::tempdir().unwrap();
+    let project = scratch.path().join("helper");
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("transforms/helper"), &project);
+    let project_arg = project.to_str().unwrap();
+
+    let preview = guardfix(&["fix", project_arg, "--strategy", "helper", "--color", "never"], &[]);
+    assert!(preview.status.success(), "{}", text(&preview.stderr));
+    let report = format!("{}\n{}", text(&preview.stderr), text(&preview.stdout));
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_snapshot!("helper@lib.rs", report));
+
+    let fixed =
+        guardfix(&["fix", project_arg, "--strategy", "helper", "--write", "--allow-no-vcs"], &[]);
+    assert!(fixed.status.success(), "{}", text(&fixed.stderr));
+    let tests = cargo(&project, &["test", "--quiet"]);
+    assert!(tests.status.success(), "cargo test failed:\n{}", text(&tests.stderr));
+    let clippy = cargo(&project, &["clippy", "--all-targets", "--quiet", "--", "-D", "warnings"]);
+    assert!(clippy.status.success(), "clippy failed:\n{}", text(&clippy.stderr));
+    let again = guardfix(&["check", project_arg], &[]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stdout));
+}
