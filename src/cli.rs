@@ -152,6 +152,7 @@ fn run_options(common: &Common) -> RunOptions {
             strategy: None,
         },
         semantic: common.semantic,
+        semantic_for_async_mutex: false,
     }
 }
 

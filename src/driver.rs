@@ -25,7 +25,7 @@ use crate::analyse::{self, CheckOptions, imports::Imports, index::ItemIndex};
 use crate::config::{self, Config, ConfigError, ConfigRequest};
 use crate::discover::{self, DiscoverError, Edition, SourceFileEntry};
 use crate::edit::engine::{FileFixes, FixOptions, fix_file_with};
-use crate::finding::Finding;
+use crate::finding::{Finding, Strategy};
 use crate::parse::{self, LoadError, LoadedSource};
 use crate::semantic::{self, SemanticFile, SemanticMode, SemanticWorkspace};
 
@@ -36,6 +36,9 @@ pub struct RunOptions {
     pub config: ConfigRequest,
     /// When to load rust-analyzer's semantic layer.
     pub semantic: SemanticMode,
+    /// In `auto` mode, also load it for findings the async-mutex transform would fix
+    /// (`fix` sets this; `check` does not need types for them).
+    pub semantic_for_async_mutex: bool,
 }
 
 impl Default for RunOptions {
@@ -45,6 +48,7 @@ impl Default for RunOptions {
             check: CheckOptions::default(),
             config: ConfigRequest::default(),
             semantic: SemanticMode::Auto,
+            semantic_for_async_mutex: false,
         }
     }
 }
@@ -228,7 +232,14 @@ fn analyse_semantically(
     let wanted = |file: &CheckedFile| match options.semantic {
         SemanticMode::Never => false,
         SemanticMode::Always => file.syntax_errors == 0,
-        SemanticMode::Auto => file.syntax_errors == 0 && file.unresolved > 0,
+        SemanticMode::Auto => {
+            let for_async_mutex = options.semantic_for_async_mutex
+                && file
+                    .findings
+                    .iter()
+                    .any(|finding| finding.suggested == Some(Strategy::AsyncMutex));
+            file.syntax_errors == 0 && (file.unresolved > 0 || for_async_mutex)
+        }
     };
     if !checked.iter().any(wanted) {
         return None;
@@ -307,21 +318,17 @@ pub fn plan_fixes(run: &CheckRun, options: FixOptions) -> Vec<(&CheckedFile, Fil
         .collect()
 }
 
-/// Per finding of `file`: whether `new_text` (the file after fixes) no longer has it, matched
-/// as the fix engine matches findings across edits: by kind, binding and acquiring code.
-pub fn findings_gone(run: &CheckRun, file: &CheckedFile, new_text: &str) -> Vec<bool> {
-    let key = |finding: &Finding, text: &str| {
-        let acquired = text.get(finding.acquire.start as usize..finding.acquire.end as usize);
-        (finding.kind, finding.binding.clone(), acquired.unwrap_or("").to_owned())
-    };
-    let after = parse::catch_panic(|| {
-        let tree = SourceFile::parse(new_text, file.entry.edition).tree();
+/// The findings of `text` (a new version of `file`), analysed as the check analysed the file:
+/// its crate's index, and rust-analyzer's types if the check used them.
+pub fn reanalyse(run: &CheckRun, file: &CheckedFile, text: &str) -> Result<Vec<Finding>, String> {
+    parse::catch_panic(|| {
+        let tree = SourceFile::parse(text, file.entry.edition).tree();
         let imports = Imports::collect(tree.syntax());
         // Fixes add blocks and `let`s, never declarations: the crate's index stays true.
         let index = run.index_for(file);
         let edition = file.entry.edition;
         let semantic = run.semantic_file(file).and_then(|semantic| {
-            semantic.workspace.with_oracle(semantic.path, new_text, |oracle| {
+            semantic.workspace.with_oracle(semantic.path, text, |oracle| {
                 analyse::analyse_tree_with(
                     &tree,
                     &index,
@@ -335,7 +342,17 @@ pub fn findings_gone(run: &CheckRun, file: &CheckedFile, new_text: &str) -> Vec<
         });
         semantic
             .unwrap_or_else(|| analyse::analyse_tree(&tree, &index, &imports, edition, run.check))
-    });
+    })
+}
+
+/// Per finding of `file`: whether `new_text` (the file after fixes) no longer has it, matched
+/// as the fix engine matches findings across edits: by kind, binding and acquiring code.
+pub fn findings_gone(run: &CheckRun, file: &CheckedFile, new_text: &str) -> Vec<bool> {
+    let key = |finding: &Finding, text: &str| {
+        let acquired = text.get(finding.acquire.start as usize..finding.acquire.end as usize);
+        (finding.kind, finding.binding.clone(), acquired.unwrap_or("").to_owned())
+    };
+    let after = reanalyse(run, file, new_text);
     let Ok(after) = after else { return vec![false; file.findings.len()] };
     let mut remaining: Vec<_> = after.iter().map(|finding| key(finding, new_text)).collect();
     file.findings

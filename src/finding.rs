@@ -17,6 +17,11 @@ impl Span {
     pub fn new(start: u32, end: u32) -> Span {
         Span { start, end }
     }
+    /// The spanned part of `text` (empty when out of range).
+    pub fn text(self, text: &str) -> &str {
+        text.get(self.start as usize..self.end as usize).unwrap_or("")
+    }
+
     pub fn contains(self, other: Span) -> bool {
         self.start <= other.start && other.end <= self.end
     }

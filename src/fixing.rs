@@ -171,6 +171,12 @@ pub fn compute_fixes_with_progress(
         // The helper transform is rust-analyzer's extract_function: every file needs types.
         options.semantic = SemanticMode::Always;
     }
+    let async_mutex = matches!(
+        fix_options.strategy,
+        StrategyChoice::Auto | StrategyChoice::Only(Strategy::AsyncMutex)
+    );
+    // The async-mutex transform finds every use of the lock with rust-analyzer.
+    options.semantic_for_async_mutex = async_mutex;
     let run = driver::check_path(path, options)?;
     let mut fix_options = fix_options;
     if fix_options.strategy == StrategyChoice::Auto {
@@ -182,7 +188,7 @@ pub fn compute_fixes_with_progress(
     let total = with_findings.len();
     let done = AtomicUsize::new(0);
     progress(0, total);
-    let files = with_findings
+    let files: Vec<ProposedFile> = with_findings
         .into_par_iter()
         .map(|file| {
             let index = run.index_for(file);
@@ -212,6 +218,10 @@ pub fn compute_fixes_with_progress(
             ProposedFile { entry, source, findings, syntax_errors, new_text, applied, skipped }
         })
         .collect();
+    let mut files = files;
+    if async_mutex {
+        crate::lock_switch::switch_locks(&run, &mut files);
+    }
     Ok(ComputedFixes {
         files,
         failed: run.failed.clone(),

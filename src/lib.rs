@@ -17,6 +17,7 @@ pub mod driver;
 pub mod edit;
 pub mod finding;
 pub mod fixing;
+pub mod lock_switch;
 pub mod parse;
 pub mod plan;
 pub mod render;

@@ -172,22 +172,39 @@ fn a_workspace_that_cannot_be_loaded_is_said_once_and_syntax_finishes_the_run() 
 /// snapshot; the written result must pass its own tests (the futures are `Send`) and clippy.
 #[test]
 fn helper_fixture() {
+    fix_fixture_crate("helper", &["--strategy", "helper"]);
+}
+
+/// `transforms/async_mutex/`: locks whose guards must span their awaits, switched to tokio's
+/// (with `auto`, the default strategy, which picks `async-mutex` for them).
+#[test]
+fn async_mutex_fixture() {
+    fix_fixture_crate("async_mutex", &[]);
+}
+
+/// Fixes the fixture crate `transforms/<name>/` on a copy: snapshots the dry-run report and
+/// diff as `snapshots/<name>@lib.rs.snap`, writes it, then runs the crate's tests and clippy
+/// (`-D warnings`) and checks that nothing is left to report.
+fn fix_fixture_crate(name: &str, strategy: &[&str]) {
     require_rust_src();
     let scratch = tempfile::tempdir().unwrap();
-    let project = scratch.path().join("helper");
-    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("transforms/helper"), &project);
+    let project = scratch.path().join(name);
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("transforms").join(name), &project);
     let project_arg = project.to_str().unwrap();
 
-    let preview = guardfix(&["fix", project_arg, "--strategy", "helper", "--color", "never"], &[]);
+    let mut preview_args = vec!["fix", project_arg, "--color", "never"];
+    preview_args.extend_from_slice(strategy);
+    let preview = guardfix(&preview_args, &[]);
     assert!(preview.status.success(), "{}", text(&preview.stderr));
     let report = format!("{}\n{}", text(&preview.stderr), text(&preview.stdout));
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path("../snapshots");
     settings.set_prepend_module_to_snapshot(false);
-    settings.bind(|| insta::assert_snapshot!("helper@lib.rs", report));
+    settings.bind(|| insta::assert_snapshot!(format!("{name}@lib.rs"), report));
 
-    let fixed =
-        guardfix(&["fix", project_arg, "--strategy", "helper", "--write", "--allow-no-vcs"], &[]);
+    let mut write_args = vec!["fix", project_arg, "--write", "--allow-no-vcs"];
+    write_args.extend_from_slice(strategy);
+    let fixed = guardfix(&write_args, &[]);
     assert!(fixed.status.success(), "{}", text(&fixed.stderr));
     let tests = cargo(&project, &["test", "--quiet"]);
     assert!(tests.status.success(), "cargo test failed:\n{}", text(&tests.stderr));
@@ -195,4 +212,64 @@ fn helper_fixture() {
     assert!(clippy.status.success(), "clippy failed:\n{}", text(&clippy.stderr));
     let again = guardfix(&["check", project_arg], &[]);
     assert_eq!(again.status.code(), Some(0), "{}", text(&again.stdout));
+}
+
+/// The async-mutex transform on a crate whose session lock (declared in `state.rs`) is held
+/// across awaits on purpose in `login.rs` and `logout.rs` and also acquired in `audit.rs`:
+/// all of it switches to tokio's lock. The settings lock is also locked from sync code, so it
+/// is not switched, and the reason names that site.
+#[test]
+fn async_mutex_switches_a_lock_in_every_module_that_uses_it() {
+    require_rust_src();
+    let scratch = tempfile::tempdir().unwrap();
+    let project = scratch.path().join("service");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/projects/async_mutex_service"),
+        &project,
+    );
+    let project_arg = project.to_str().unwrap();
+
+    let fixed = guardfix(&["fix", project_arg, "--write", "--allow-no-vcs"], &[]);
+    let summary = text(&fixed.stderr);
+    assert!(fixed.status.success(), "{summary}");
+    assert!(summary.contains("fixed 2 findings (2 by async-mutex)"), "{summary}");
+    assert!(
+        summary.contains("src/settings.rs:12: acquired in sync code"),
+        "the refusal should name the sync use:\n{summary}"
+    );
+    let read = |file: &str| std::fs::read_to_string(project.join("src").join(file)).unwrap();
+    assert!(
+        read("state.rs").contains("pub sessions: Arc<tokio::sync::Mutex<HashMap<u32, String>>>")
+    );
+    assert!(read("state.rs").contains("Arc::new(tokio::sync::Mutex::new(HashMap::new()))"));
+    assert!(read("state.rs").contains("pub settings: Mutex<Vec<String>>"));
+    for (file, acquisition) in [
+        ("login.rs", "state.sessions.lock().await"),
+        ("logout.rs", "state.sessions.lock().await"),
+        ("audit.rs", "state.sessions.lock().await.len()"),
+    ] {
+        assert!(read(file).contains(acquisition), "{file}:\n{}", read(file));
+    }
+
+    // The project's tests include `Send` assertions on the switched futures.
+    let tests = cargo(&project, &["test", "--quiet"]);
+    assert!(tests.status.success(), "cargo test failed:\n{}", text(&tests.stderr));
+    // clippy still flags the refused lock, and nothing else.
+    let clippy = cargo(&project, &["clippy", "--all-targets", "--", "-D", "warnings"]);
+    let report = text(&clippy.stderr);
+    let locations: BTreeSet<&str> =
+        report.lines().filter_map(|line| line.trim().strip_prefix("--> ")).collect();
+    assert_eq!(
+        locations,
+        BTreeSet::from(["src/settings.rs:4:9", "src/settings.rs:5:18"]),
+        "{report}"
+    );
+
+    let again = guardfix(&["fix", project_arg], &[]);
+    assert!(
+        text(&again.stderr).contains("fixed 0 findings")
+            || text(&again.stderr).contains("would fix 0"),
+        "{}",
+        text(&again.stderr)
+    );
 }

@@ -223,7 +223,7 @@ fn plan_fix(ctx: &FixContext<'_>, options: FixOptions) -> Result<crate::edit::Fi
             Some(Strategy::Scope) => vec![Strategy::Scope],
             Some(other) => {
                 return Err(format!(
-                    "needs the `{}` strategy (the guard is used after the await), which guardfix cannot apply yet",
+                    "needs the `{}` strategy (the guard is used after the await), which works on the whole workspace with rust-analyzer's types: it was not loaded here",
                     other.name()
                 ));
             }

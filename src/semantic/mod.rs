@@ -12,6 +12,7 @@
 //! Loading is slow (seconds: the standard library is indexed), so `--semantic auto` loads only
 //! when the syntactic pass left a candidate it could not classify; see `driver.rs`.
 
+pub mod lock_sites;
 pub mod types;
 
 use std::path::{Path, PathBuf};
@@ -160,6 +161,27 @@ impl SemanticWorkspace {
         }
         let (edit, _snippets) = change.source_file_edits.get(&file_id)?;
         Some(edit.iter().map(|indel| (indel.delete, indel.insert.clone())).collect())
+    }
+
+    /// Makes rust-analyzer see `text` as the contents of `path` (a fix not yet written).
+    pub fn set_text(&self, path: &Path, text: &str) {
+        if let Some(file_id) = self.file_id(path) {
+            let mut db = self.db.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            set_text(&mut db, file_id, text);
+        }
+    }
+
+    /// The declaration and every use of the lock acquired at `acquire` in `path` (whose
+    /// contents must already be set, see [`SemanticWorkspace::set_text`]).
+    pub fn lock_sites(
+        &self,
+        path: &Path,
+        acquire: TextRange,
+    ) -> Result<lock_sites::LockSites, String> {
+        let file_id = self.file_id(path).ok_or("the file is not part of the loaded workspace")?;
+        let db = self.db.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let db = &*db;
+        ra_ap_hir::attach_db(db, || lock_sites::lock_sites(db, &self.vfs, file_id, acquire))
     }
 
     /// The files of the workspace's own packages that rust-analyzer knows about.

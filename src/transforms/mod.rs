@@ -1,6 +1,7 @@
 //! The transforms: one per file, each turning one finding into a `Fix` (or `None` when it does
 //! not apply). They share the syntax helpers below; none of them writes anything.
 
+pub mod async_mutex;
 pub mod drop_guard;
 pub mod extract_helper;
 pub mod for_iterator_clone;

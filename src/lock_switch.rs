@@ -1,0 +1,241 @@
+//! The async-mutex transform over a whole workspace: after the per-file fixes, each finding
+//! whose guard must span its await (the planner suggests `async-mutex`) gets its lock switched
+//! to tokio's, in every file that uses it (`transforms/async_mutex.rs` for the edits,
+//! `semantic/lock_sites.rs` for where they go).
+//!
+//! One lock is switched per round; then every changed file is analysed again and the next
+//! candidate is looked for in the new texts, so edits never stack on stale offsets. A lock is
+//! switched only when every site converts and its crate already depends on tokio with the
+//! `sync` feature; otherwise its findings stay skipped with the reason.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use crate::discover::SourceFileEntry;
+use crate::driver::{self, CheckRun};
+use crate::edit::engine::{Applied, Skipped};
+use crate::edit::{Applicability, apply_edits};
+use crate::finding::{Finding, Strategy};
+use crate::fixing::ProposedFile;
+use crate::transforms::async_mutex;
+
+const MAX_LOCKS: usize = 32;
+
+/// Switches the locks the findings in `files` call for; files the switch touches that had no
+/// findings are added to `files`.
+pub fn switch_locks(run: &CheckRun, files: &mut Vec<ProposedFile>) {
+    let wanted = |finding: &Finding| finding.suggested == Some(Strategy::AsyncMutex);
+    let has_candidates =
+        files.iter().any(|file| file.skipped.iter().any(|skipped| wanted(&skipped.finding)));
+    if !has_candidates {
+        return;
+    }
+    let Some(workspace) = run.semantic.as_deref() else {
+        return; // the skipped findings keep their reason; the load warning said why
+    };
+    for file in files.iter() {
+        if let Some(text) = &file.new_text {
+            workspace.set_text(&file.entry.path, text);
+        }
+    }
+    let mut refused: HashSet<(PathBuf, String)> = HashSet::new();
+    let mut reasons: Vec<(PathBuf, String, String)> = Vec::new();
+    for _ in 0..MAX_LOCKS {
+        let Some((path, finding, text)) = next_candidate(run, files, &refused, &wanted) else {
+            break;
+        };
+        let acquired = finding.acquire.text(&text).to_owned();
+        let outcome = workspace.lock_sites(&path, finding.acquire.into()).and_then(|sites| {
+            tokio_sync_available(&sites.declared_in)?;
+            let text_of = |file: &Path| current_text(files, file);
+            async_mutex::convert(&sites, &finding.lock, &text_of)
+        });
+        match outcome {
+            Ok(edits) => {
+                if let Err(reason) = apply(files, &edits, workspace) {
+                    reasons.push((path.clone(), acquired.clone(), reason));
+                    refused.insert((path, acquired));
+                }
+            }
+            Err(reason) => {
+                reasons.push((path.clone(), acquired.clone(), reason));
+                refused.insert((path, acquired));
+            }
+        }
+    }
+    // Reasons name files by absolute path; show them as the rest of the output does.
+    if let Some(base) = display_base(files) {
+        let prefix = format!("{}/", base.display());
+        for (_, _, reason) in &mut reasons {
+            *reason = reason.replace(&prefix, "");
+        }
+    }
+    settle_outcomes(run, files, &reasons);
+}
+
+/// The first finding (in path order) that wants its lock switched and was not refused yet, in
+/// the current text of its file.
+fn next_candidate(
+    run: &CheckRun,
+    files: &[ProposedFile],
+    refused: &HashSet<(PathBuf, String)>,
+    wanted: &dyn Fn(&Finding) -> bool,
+) -> Option<(PathBuf, Finding, String)> {
+    for file in files.iter().filter(|file| file.skipped.iter().any(|s| wanted(&s.finding))) {
+        let checked = run.checked.iter().find(|checked| checked.entry.path == file.entry.path)?;
+        let text = file.new_text.clone().unwrap_or_else(|| file.source.text.clone());
+        let Ok(findings) = driver::reanalyse(run, checked, &text) else { continue };
+        let candidate = findings.into_iter().find(|finding| {
+            wanted(finding)
+                && !refused
+                    .contains(&(file.entry.path.clone(), finding.acquire.text(&text).to_owned()))
+        });
+        if let Some(finding) = candidate {
+            return Some((file.entry.path.clone(), finding, text));
+        }
+    }
+    None
+}
+
+fn current_text(files: &[ProposedFile], path: &Path) -> Option<String> {
+    match files.iter().find(|file| file.entry.path == path) {
+        Some(file) => Some(file.new_text.clone().unwrap_or_else(|| file.source.text.clone())),
+        None => crate::parse::read_source(path).ok().map(|source| source.text),
+    }
+}
+
+/// Applies one lock's edits to the files' current texts (adding files that had no findings)
+/// and tells rust-analyzer about the new texts.
+fn apply(
+    files: &mut Vec<ProposedFile>,
+    edits: &BTreeMap<PathBuf, Vec<crate::edit::TextEdit>>,
+    workspace: &crate::semantic::SemanticWorkspace,
+) -> Result<(), String> {
+    // All files first, so a failure leaves every file as it was.
+    let mut new_texts = Vec::new();
+    for (path, file_edits) in edits {
+        let current = current_text(files, path)
+            .ok_or_else(|| format!("{} could not be read", path.display()))?;
+        let after = apply_edits(&current, file_edits).ok_or("the lock's edits overlap")?;
+        let parses = ra_ap_syntax::SourceFile::parse(&after, ra_ap_syntax::Edition::CURRENT)
+            .errors()
+            .is_empty();
+        if !parses {
+            return Err(format!("switching the lock would break the syntax of {}", path.display()));
+        }
+        new_texts.push((path.clone(), after));
+    }
+    let base = display_base(files);
+    for (path, after) in new_texts {
+        workspace.set_text(&path, &after);
+        match files.iter_mut().find(|file| file.entry.path == path) {
+            Some(file) => file.new_text = Some(after),
+            None => {
+                let source = crate::parse::read_source(&path)
+                    .map_err(|error| format!("{}: {error}", path.display()))?;
+                let display_path = base
+                    .as_ref()
+                    .and_then(|base| path.strip_prefix(base).ok())
+                    .map_or_else(|| path.clone(), Path::to_owned);
+                let entry = SourceFileEntry {
+                    path: path.clone(),
+                    display_path,
+                    edition: ra_ap_syntax::Edition::Edition2021,
+                    package: None,
+                };
+                files.push(ProposedFile {
+                    entry,
+                    source,
+                    findings: Vec::new(),
+                    syntax_errors: 0,
+                    new_text: Some(after),
+                    applied: Vec::new(),
+                    skipped: Vec::new(),
+                });
+            }
+        }
+    }
+    files.sort_by(|a, b| a.entry.path.cmp(&b.entry.path));
+    Ok(())
+}
+
+/// The folder display paths are relative to, from a file whose path ends with its display path.
+fn display_base(files: &[ProposedFile]) -> Option<PathBuf> {
+    files.iter().find_map(|file| {
+        let mut base = file.entry.path.clone();
+        for _ in file.entry.display_path.components() {
+            base.pop();
+        }
+        file.entry.path.ends_with(&file.entry.display_path).then_some(base)
+    })
+}
+
+/// Findings the switch removed become applied (strategy async-mutex); refused ones say why.
+fn settle_outcomes(
+    run: &CheckRun,
+    files: &mut [ProposedFile],
+    reasons: &[(PathBuf, String, String)],
+) {
+    for file in files.iter_mut() {
+        let Some(new_text) = file.new_text.clone() else { continue };
+        let Some(checked) = run.checked.iter().find(|c| c.entry.path == file.entry.path) else {
+            continue;
+        };
+        let gone = driver::findings_gone(run, checked, &new_text);
+        let mut still_skipped = Vec::new();
+        for skipped in std::mem::take(&mut file.skipped) {
+            let index = checked.findings.iter().position(|original| {
+                original.acquire == skipped.finding.acquire && original.kind == skipped.finding.kind
+            });
+            if index.is_some_and(|index| gone[index]) {
+                file.applied.push(Applied {
+                    finding: skipped.finding,
+                    strategy: Strategy::AsyncMutex,
+                    applicability: Applicability::MachineApplicable,
+                });
+            } else {
+                still_skipped.push(skipped);
+            }
+        }
+        file.skipped = still_skipped;
+    }
+    for file in files.iter_mut() {
+        for skipped in &mut file.skipped {
+            let acquired = skipped.finding.acquire.text(&file.source.text).to_owned();
+            if let Some((_, _, reason)) =
+                reasons.iter().find(|(path, text, _)| *path == file.entry.path && *text == acquired)
+            {
+                *skipped = Skipped {
+                    finding: skipped.finding.clone(),
+                    reason: format!("the lock was not switched to tokio's: {reason}"),
+                };
+            }
+        }
+    }
+}
+
+/// Whether the crate that declares the lock can name `tokio::sync`: it depends on tokio with
+/// the `sync` (or `full`) feature. guardfix does not add dependencies.
+fn tokio_sync_available(declared_in: &Path) -> Result<(), String> {
+    let manifest = declared_in
+        .ancestors()
+        .map(|folder| folder.join("Cargo.toml"))
+        .find(|manifest| manifest.is_file())
+        .ok_or("no Cargo.toml above the lock's declaration")?;
+    let text = std::fs::read_to_string(&manifest).map_err(|error| error.to_string())?;
+    let value: toml::Table = toml::from_str(&text).map_err(|error| error.to_string())?;
+    let tokio = value.get("dependencies").and_then(|deps| deps.get("tokio"));
+    let Some(tokio) = tokio else {
+        return Err(format!("{} does not depend on tokio", manifest.display()));
+    };
+    let features: Vec<&str> = tokio
+        .get("features")
+        .and_then(|features| features.as_array())
+        .map(|array| array.iter().filter_map(|feature| feature.as_str()).collect())
+        .unwrap_or_default();
+    if features.iter().any(|feature| matches!(*feature, "sync" | "full")) {
+        Ok(())
+    } else {
+        Err(format!("tokio's `sync` feature is not enabled in {}", manifest.display()))
+    }
+}

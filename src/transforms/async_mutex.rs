@@ -1,0 +1,358 @@
+//! Transform: async-mutex
+//!
+//! Switches one lock field to `tokio::sync::Mutex` / `tokio::sync::RwLock` when its guard must
+//! live across an await (it is used after it): the field's type, the struct literals that build
+//! it, and every acquisition in the workspace, found with rust-analyzer's find-usages
+//! (`semantic/lock_sites.rs`).
+//!
+//! ```text
+//! struct Cache {                                 struct Cache {
+//!     entries: Mutex<Vec<u32>>,                      entries: tokio::sync::Mutex<Vec<u32>>,
+//! }                                              }
+//! Cache { entries: Mutex::new(vec![]) }    →     Cache { entries: tokio::sync::Mutex::new(vec![]) }
+//! let mut g = self.entries.lock().unwrap();      let mut g = self.entries.lock().await;
+//! g.push(fetch().await);                         g.push(fetch().await);
+//! ```
+//!
+//! All or nothing: every use must be an acquisition (`lock()`, `read()`, `write()`, with
+//! std's `unwrap()`/`expect(…)`/`unwrap_or_else(…)`) in async code, and every literal must
+//! build the lock with `Mutex::new`. A use in sync code would need `blocking_lock()`, which
+//! panics on a runtime thread, and guardfix cannot prove a sync fn never runs on one: the
+//! transform then refuses, naming the site. The std import is removed when nothing else in
+//! the file names the type. The crate must already depend on tokio with its `sync` feature
+//! (checked by the caller).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use ra_ap_syntax::{
+    AstNode, Edition, SourceFile, SyntaxKind, SyntaxNode, TextRange, ast, ast::HasArgList,
+};
+
+use crate::edit::{TextEdit, apply_edits};
+use crate::semantic::lock_sites::LockSites;
+
+/// A std or parking_lot lock type and its tokio replacement.
+struct Target {
+    type_name: &'static str,
+    tokio_path: &'static str,
+    acquire_methods: &'static [&'static str],
+    /// std's locks poison: their acquisitions are unwrapped, tokio's are awaited instead.
+    poisoning: bool,
+}
+
+fn target_for(lock: &str) -> Option<Target> {
+    let (type_name, tokio_path, acquire_methods): (_, _, &'static [&'static str]) = match lock {
+        "std::sync::Mutex" | "parking_lot::Mutex" => ("Mutex", "tokio::sync::Mutex", &["lock"]),
+        "std::sync::RwLock" | "parking_lot::RwLock" => {
+            ("RwLock", "tokio::sync::RwLock", &["read", "write"])
+        }
+        _ => return None,
+    };
+    Some(Target { type_name, tokio_path, acquire_methods, poisoning: lock.starts_with("std") })
+}
+
+/// The edits, per file, that switch the lock at `sites` (a `lock` family path as in findings)
+/// to tokio's. `text_of` gives each file's current text (the one the sites' ranges are in).
+pub fn convert(
+    sites: &LockSites,
+    lock: &str,
+    text_of: &dyn Fn(&Path) -> Option<String>,
+) -> Result<BTreeMap<PathBuf, Vec<TextEdit>>, String> {
+    let target = target_for(lock)
+        .ok_or_else(|| format!("`{lock}` has no tokio counterpart guardfix switches to"))?;
+    let mut by_file: BTreeMap<PathBuf, Vec<TextEdit>> = BTreeMap::new();
+    let mut trees: BTreeMap<PathBuf, (String, SyntaxNode)> = BTreeMap::new();
+    let mut tree_of = |path: &Path| -> Result<(String, SyntaxNode), String> {
+        if let Some(found) = trees.get(path) {
+            return Ok(found.clone());
+        }
+        let text = text_of(path).ok_or_else(|| format!("{} could not be read", path.display()))?;
+        let root = SourceFile::parse(&text, Edition::CURRENT).tree().syntax().clone();
+        trees.insert(path.to_owned(), (text.clone(), root.clone()));
+        Ok((text, root))
+    };
+
+    let (_, root) = tree_of(&sites.declared_in)?;
+    let field_type = node_with_range(&root, sites.field_type).and_then(ast::Type::cast);
+    let field_type = field_type.ok_or("the field's type is not where rust-analyzer said")?;
+    by_file.entry(sites.declared_in.clone()).or_default().push(retype(&field_type, &target)?);
+
+    for (path, range) in &sites.inits {
+        let (_, root) = tree_of(path)?;
+        let init = node_with_range(&root, *range).and_then(ast::Expr::cast);
+        let init = init.ok_or("a struct literal is not where rust-analyzer said")?;
+        by_file.entry(path.clone()).or_default().push(reconstruct(&init, &target, &sites.field)?);
+    }
+
+    for (path, range) in &sites.uses {
+        let (text, root) = tree_of(path)?;
+        let field_expr = node_with_range(&root, *range).and_then(ast::FieldExpr::cast);
+        let field_expr = field_expr.ok_or_else(|| {
+            format!(
+                "a use of `{}` in {} is not where rust-analyzer said",
+                sites.field,
+                path.display()
+            )
+        })?;
+        let line = text[..usize::from(range.start())].matches('\n').count() + 1;
+        let at = format!("{}:{line}", path.display());
+        by_file.entry(path.clone()).or_default().push(await_acquisition(
+            &field_expr,
+            &target,
+            &at,
+        )?);
+    }
+
+    for (path, edits) in by_file.iter_mut() {
+        let (text, root) = tree_of(path)?;
+        let after = apply_edits(&text, edits).ok_or("the edits overlap")?;
+        let after_root = SourceFile::parse(&after, Edition::CURRENT).tree().syntax().clone();
+        if names_outside_imports(&after_root, target.type_name) == 0 {
+            edits.extend(remove_import(&root, &text, target.type_name));
+        }
+    }
+    Ok(by_file)
+}
+
+/// The node spanning exactly `range` (the outermost one, as rust-analyzer's ranges are).
+fn node_with_range(root: &SyntaxNode, range: TextRange) -> Option<SyntaxNode> {
+    if range.end() > root.text_range().end() {
+        return None;
+    }
+    let start = match root.covering_element(range) {
+        ra_ap_syntax::NodeOrToken::Node(node) => node,
+        ra_ap_syntax::NodeOrToken::Token(token) => token.parent()?,
+    };
+    start.ancestors().take_while(|node| node.text_range() == range).last()
+}
+
+/// `Arc<Mutex<T>>` → `Arc<tokio::sync::Mutex<T>>`: the one path naming the lock type.
+fn retype(field_type: &ast::Type, target: &Target) -> Result<TextEdit, String> {
+    let mut paths = field_type
+        .syntax()
+        .descendants()
+        .filter_map(ast::PathType::cast)
+        .filter_map(|path_type| path_type.path())
+        .filter(|path| last_name(path).as_deref() == Some(target.type_name));
+    let (Some(path), None) = (paths.next(), paths.next()) else {
+        return Err(format!("the field's type does not name one `{}`", target.type_name));
+    };
+    Ok(replace_up_to_name(&path, target.tokio_path))
+}
+
+/// `Mutex::new(x)` (or `std::sync::Mutex::new(x)`) inside the literal's value → tokio's.
+fn reconstruct(init: &ast::Expr, target: &Target, field: &str) -> Result<TextEdit, String> {
+    let mut constructors = init
+        .syntax()
+        .descendants()
+        .filter_map(ast::PathExpr::cast)
+        .filter_map(|path_expr| path_expr.path())
+        .filter(|path| last_name(path).as_deref() == Some("new"))
+        .filter_map(|path| path.qualifier())
+        .filter(|qualifier| last_name(qualifier).as_deref() == Some(target.type_name));
+    let (Some(qualifier), None) = (constructors.next(), constructors.next()) else {
+        return Err(format!(
+            "`{field}` is built by `{}`, not by one `{}::new`",
+            init.syntax().text(),
+            target.type_name
+        ));
+    };
+    Ok(replace_up_to_name(&qualifier, target.tokio_path))
+}
+
+/// `x.field.lock().unwrap()` → `x.field.lock().await`, in async code only.
+fn await_acquisition(
+    field_expr: &ast::FieldExpr,
+    target: &Target,
+    at: &str,
+) -> Result<TextEdit, String> {
+    let refuse = |what: &str| Err(format!("{at}: {what}"));
+    let Some(call) = field_expr.syntax().parent().and_then(ast::MethodCallExpr::cast) else {
+        return refuse("the lock is used other than by acquiring it");
+    };
+    let method = call.name_ref().map(|name| name.text().to_string()).unwrap_or_default();
+    let no_args = call.arg_list().is_some_and(|args| args.args().next().is_none());
+    if !target.acquire_methods.contains(&method.as_str()) || !no_args {
+        return refuse(&format!("`{method}` on the lock has no awaited tokio form here"));
+    }
+    if !in_async_code(field_expr.syntax()) {
+        return refuse(
+            "acquired in sync code, where tokio's lock would need `blocking_lock()` (it panics on a runtime thread)",
+        );
+    }
+    let name_start = call.name_ref().map(|name| name.syntax().text_range().start());
+    let name_start = name_start.ok_or("no method name")?;
+    let mut end = call.syntax().text_range().end();
+    if target.poisoning {
+        let unwrap = call.syntax().parent().and_then(ast::MethodCallExpr::cast);
+        let unwrapped = unwrap.filter(|outer| {
+            outer
+                .name_ref()
+                .is_some_and(|name| matches!(name.text(), "unwrap" | "expect" | "unwrap_or_else"))
+        });
+        let Some(unwrap) = unwrapped else {
+            return refuse("the lock's `LockResult` is used other than by unwrapping it");
+        };
+        end = unwrap.syntax().text_range().end();
+    }
+    Ok(TextEdit {
+        range: TextRange::new(name_start, end).into(),
+        replacement: format!("{method}().await"),
+    })
+}
+
+/// Whether the innermost fn, closure or block that decides is async.
+fn in_async_code(node: &SyntaxNode) -> bool {
+    for ancestor in node.ancestors() {
+        if let Some(function) = ast::Fn::cast(ancestor.clone()) {
+            return function.async_token().is_some();
+        }
+        if let Some(closure) = ast::ClosureExpr::cast(ancestor.clone()) {
+            return closure.async_token().is_some();
+        }
+        if ast::BlockExpr::cast(ancestor).is_some_and(|block| block.async_token().is_some()) {
+            return true;
+        }
+    }
+    false
+}
+
+fn last_name(path: &ast::Path) -> Option<String> {
+    Some(path.segment()?.name_ref()?.text().to_string())
+}
+
+/// Replaces a path up to its last segment's name (keeping generic arguments) with `new`.
+fn replace_up_to_name(path: &ast::Path, new: &str) -> TextEdit {
+    let start = path.syntax().text_range().start();
+    let end = path
+        .segment()
+        .and_then(|segment| segment.name_ref())
+        .map_or(path.syntax().text_range().end(), |name| name.syntax().text_range().end());
+    TextEdit { range: TextRange::new(start, end).into(), replacement: new.to_owned() }
+}
+
+/// How often `name` is written unqualified (`Mutex<T>`, `Mutex::new`: what an import of it
+/// serves) outside `use` items; `tokio::sync::Mutex` does not count.
+fn names_outside_imports(root: &SyntaxNode, name: &str) -> usize {
+    root.descendants_with_tokens()
+        .filter_map(|element| element.into_token())
+        .filter(|token| token.kind() == SyntaxKind::IDENT && token.text() == name)
+        .filter(|token| !token.parent_ancestors().any(|node| ast::Use::can_cast(node.kind())))
+        .filter(|token| {
+            let path = token.parent_ancestors().find_map(ast::Path::cast);
+            path.is_none_or(|path| path.qualifier().is_none())
+        })
+        .count()
+}
+
+/// Removes `Mutex` from `use std::sync::{Arc, Mutex};` (or the whole `use std::sync::Mutex;`),
+/// and parking_lot's likewise.
+fn remove_import(root: &SyntaxNode, text: &str, name: &str) -> Option<TextEdit> {
+    let tree = root.descendants().filter_map(ast::UseTree::cast).find(|tree| {
+        tree.rename().is_none()
+            && tree.use_tree_list().is_none()
+            && tree.path().and_then(|path| last_name(&path)).as_deref() == Some(name)
+            && ["std::sync", "parking_lot"].iter().any(|prefix| full_path(tree).starts_with(prefix))
+    })?;
+    let range = tree.syntax().text_range();
+    let list = tree.syntax().parent().and_then(ast::UseTreeList::cast);
+    if let Some(list) = &list {
+        // `{Arc, Mutex}` → `Arc`: no braces around a single import.
+        let others: Vec<ast::UseTree> =
+            list.use_trees().filter(|other| other.syntax() != tree.syntax()).collect();
+        if let [only] = others.as_slice() {
+            return Some(TextEdit {
+                range: list.syntax().text_range().into(),
+                replacement: only.syntax().text().to_string(),
+            });
+        }
+    }
+    if list.is_some() {
+        // The element and the comma after it (or before it, when it is the last one).
+        let after = &text[usize::from(range.end())..];
+        let trailing = after.len() - after.trim_start_matches([',', ' ', '\n', '\t']).len();
+        let closing = after[trailing..].starts_with('}');
+        if !closing {
+            let end = u32::from(range.end()) + trailing as u32;
+            return Some(TextEdit {
+                range: crate::finding::Span::new(range.start().into(), end),
+                replacement: String::new(),
+            });
+        }
+        let before = &text[..usize::from(range.start())];
+        let leading = before.len() - before.trim_end_matches([',', ' ', '\n', '\t']).len();
+        let start = u32::from(range.start()) - leading as u32;
+        return Some(TextEdit {
+            range: crate::finding::Span::new(start, range.end().into()),
+            replacement: String::new(),
+        });
+    }
+    let item = tree.syntax().ancestors().find_map(ast::Use::cast)?;
+    let item_range = item.syntax().text_range();
+    let mut end = usize::from(item_range.end());
+    if text[end..].starts_with('\n') {
+        end += 1;
+    }
+    Some(TextEdit {
+        range: crate::finding::Span::new(item_range.start().into(), end as u32),
+        replacement: String::new(),
+    })
+}
+
+/// The path a use tree imports, with its parents' prefixes (`std::sync::{Arc, Mutex}` gives
+/// `std::sync::Mutex` for the `Mutex` tree).
+fn full_path(tree: &ast::UseTree) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for node in tree.syntax().ancestors() {
+        if let Some(path) = ast::UseTree::cast(node).and_then(|ancestor| ancestor.path()) {
+            parts.push(path.syntax().text().to_string());
+        }
+    }
+    parts.reverse();
+    parts.join("::")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root(text: &str) -> SyntaxNode {
+        SourceFile::parse(text, Edition::CURRENT).tree().syntax().clone()
+    }
+
+    fn without_import(text: &str) -> String {
+        let edit = remove_import(&root(text), text, "Mutex").expect("an import to remove");
+        apply_edits(text, &[edit]).unwrap()
+    }
+
+    #[test]
+    fn the_import_goes_from_its_list_or_with_its_item() {
+        assert_eq!(without_import("use std::sync::{Arc, Mutex};\n"), "use std::sync::Arc;\n");
+        assert_eq!(
+            without_import("use std::sync::{Mutex, Arc, RwLock};\n"),
+            "use std::sync::{Arc, RwLock};\n"
+        );
+        assert_eq!(
+            without_import("use std::sync::{Arc, RwLock, Mutex};\n"),
+            "use std::sync::{Arc, RwLock};\n"
+        );
+        assert_eq!(without_import("use std::sync::Mutex;\nfn f() {}\n"), "fn f() {}\n");
+        assert!(remove_import(&root("use my::Mutex;\n"), "use my::Mutex;\n", "Mutex").is_none());
+    }
+
+    #[test]
+    fn acquisitions_in_sync_code_are_refused() {
+        let text = "struct S { m: std::sync::Mutex<u32> }\nfn f(s: &S) -> u32 { *s.m.lock().unwrap() }\nasync fn g(s: &S) -> u32 { *s.m.lock().unwrap() }\n";
+        let root = root(text);
+        let target = target_for("std::sync::Mutex").unwrap();
+        let uses: Vec<ast::FieldExpr> =
+            root.descendants().filter_map(ast::FieldExpr::cast).collect();
+        assert!(await_acquisition(&uses[0], &target, "x").is_err());
+        let edit = await_acquisition(&uses[1], &target, "x").unwrap();
+        assert_eq!(
+            apply_edits(text, &[edit]).unwrap().lines().last(),
+            Some("async fn g(s: &S) -> u32 { *s.m.lock().await }")
+        );
+    }
+}
