@@ -160,13 +160,15 @@ impl ItemIndex {
     /// Precomputes the answers the walk asks most (struct types, fields of unknown owners,
     /// methods of unknown receivers, free fns). Call once after the last `add_file`.
     pub fn finish(&mut self) {
-        let mut cache = Cache::default();
-        let names: Vec<String> = self.structs.keys().cloned().collect();
-        for name in &names {
-            let ty = self.struct_as_ty(name, 0);
-            cache.struct_tys.insert(name.clone(), ty);
+        // Structs whose fields name other structs come after those: each is then resolved
+        // once, against its fields' cached types, instead of re-walking every nested struct
+        // (which grows exponentially with the nesting when names repeat across a large index).
+        self.cache = Cache::default();
+        for name in self.structs_in_dependency_order() {
+            let ty = self.struct_as_ty(&name, 0);
+            self.cache.struct_tys.insert(name, ty);
         }
-        self.cache = Cache { finished: true, struct_tys: cache.struct_tys, ..Cache::default() };
+        self.cache.finished = true;
         let mut field_names: Vec<String> =
             self.structs.values().flatten().flat_map(|fields| fields.keys().cloned()).collect();
         field_names.sort();
@@ -355,6 +357,49 @@ impl ItemIndex {
     }
 
     /// A user struct is a guard when one of its fields holds a guard.
+    /// Every struct name, each after the struct names its fields mention (cycles broken
+    /// where the walk meets them).
+    fn structs_in_dependency_order(&self) -> Vec<String> {
+        fn mentioned(ty: &TypeExpr, out: &mut Vec<String>) {
+            match ty {
+                TypeExpr::Path { path, args } => {
+                    out.push(last_segment(path).to_owned());
+                    args.iter().for_each(|arg| mentioned(arg, out));
+                }
+                TypeExpr::Ref(inner) | TypeExpr::Slice(inner) => mentioned(inner, out),
+                TypeExpr::Tuple(items) => items.iter().for_each(|item| mentioned(item, out)),
+                TypeExpr::Other => {}
+            }
+        }
+        let mut names: Vec<&String> = self.structs.keys().collect();
+        names.sort();
+        let mut order = Vec::with_capacity(names.len());
+        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+        // An explicit stack: (name, whether its dependencies were pushed already).
+        let mut stack: Vec<(String, bool)> =
+            names.iter().rev().map(|name| ((*name).clone(), false)).collect();
+        while let Some((name, expanded)) = stack.pop() {
+            if expanded {
+                order.push(name);
+                continue;
+            }
+            if !seen.insert(name.clone()) {
+                continue;
+            }
+            stack.push((name.clone(), true));
+            let mut deps = Vec::new();
+            for fields in &self.structs[&name] {
+                fields.values().for_each(|field| mentioned(field, &mut deps));
+            }
+            for dep in deps {
+                if self.structs.contains_key(&dep) && !seen.contains(&dep) {
+                    stack.push((dep, false));
+                }
+            }
+        }
+        order
+    }
+
     fn struct_as_ty(&self, name: &str, depth: usize) -> Ty {
         if let Some(ty) = self.cache.struct_tys.get(name) {
             return ty.clone();
