@@ -216,39 +216,47 @@ fn fix_fixture_crate(name: &str, strategy: &[&str]) {
 
 /// The async-mutex transform on a crate whose session lock (declared in `state.rs`) is held
 /// across awaits on purpose in `login.rs` and `logout.rs` and also acquired in `audit.rs`:
-/// all of it switches to tokio's lock. The settings lock is also locked from sync code, so it
-/// is not switched, and the reason names that site.
+/// all of it switches to tokio's lock. The settings lock's one sync use runs in a
+/// `spawn_blocking` closure and becomes `blocking_lock()`. The log lock is also locked from a
+/// plain sync fn, so it is not switched, and the reason names that site.
 #[test]
 fn async_mutex_switches_a_lock_in_every_module_that_uses_it() {
     require_rust_src();
     let scratch = tempfile::tempdir().unwrap();
     let project = scratch.path().join("service");
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/projects/async_mutex_service"),
-        &project,
-    );
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/projects/async_mutex_service");
+    copy_dir(&fixture, &project);
     let project_arg = project.to_str().unwrap();
 
     let fixed = guardfix(&["fix", project_arg, "--write", "--allow-no-vcs"], &[]);
     let summary = text(&fixed.stderr);
     assert!(fixed.status.success(), "{summary}");
-    assert!(summary.contains("fixed 2 findings (2 by async-mutex)"), "{summary}");
+    assert!(summary.contains("fixed 3 findings (3 by async-mutex), skipped 1"), "{summary}");
     assert!(
-        summary.contains("src/settings.rs:12: acquired in sync code"),
+        summary.contains("src/audit.rs:17: acquired in sync code that may run on a runtime thread"),
         "the refusal should name the sync use:\n{summary}"
     );
     let read = |file: &str| std::fs::read_to_string(project.join("src").join(file)).unwrap();
-    assert!(
-        read("state.rs").contains("pub sessions: Arc<tokio::sync::Mutex<HashMap<u32, String>>>")
-    );
-    assert!(read("state.rs").contains("Arc::new(tokio::sync::Mutex::new(HashMap::new()))"));
-    assert!(read("state.rs").contains("pub settings: Mutex<Vec<String>>"));
-    for (file, acquisition) in [
+    let state = read("state.rs");
+    for expected in [
+        "pub sessions: Arc<tokio::sync::Mutex<HashMap<u32, String>>>",
+        "sessions: Arc::new(tokio::sync::Mutex::new(HashMap::new()))",
+        "pub settings: tokio::sync::Mutex<Vec<String>>",
+        "settings: tokio::sync::Mutex::new(Vec::new())",
+        "pub log: Mutex<Vec<String>>",
+        "use std::sync::{Arc, Mutex};",
+    ] {
+        assert!(state.contains(expected), "no `{expected}` in state.rs:\n{state}");
+    }
+    for (file, expected) in [
         ("login.rs", "state.sessions.lock().await"),
         ("logout.rs", "state.sessions.lock().await"),
         ("audit.rs", "state.sessions.lock().await.len()"),
+        ("audit.rs", "state.log.lock().unwrap()"),
+        ("settings.rs", "state.settings.lock().await"),
+        ("settings.rs", "state.settings.blocking_lock().clone()"),
     ] {
-        assert!(read(file).contains(acquisition), "{file}:\n{}", read(file));
+        assert!(read(file).contains(expected), "no `{expected}` in {file}:\n{}", read(file));
     }
 
     // The project's tests include `Send` assertions on the switched futures.
@@ -261,7 +269,7 @@ fn async_mutex_switches_a_lock_in_every_module_that_uses_it() {
         report.lines().filter_map(|line| line.trim().strip_prefix("--> ")).collect();
     assert_eq!(
         locations,
-        BTreeSet::from(["src/settings.rs:4:9", "src/settings.rs:5:18"]),
+        BTreeSet::from(["src/audit.rs:9:9", "src/audit.rs:10:18"]),
         "{report}"
     );
 

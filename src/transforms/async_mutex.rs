@@ -16,8 +16,10 @@
 //!
 //! All or nothing: every use must be an acquisition (`lock()`, `read()`, `write()`, with
 //! std's `unwrap()`/`expect(…)`/`unwrap_or_else(…)`) in async code, and every literal must
-//! build the lock with `Mutex::new`. A use in sync code would need `blocking_lock()`, which
-//! panics on a runtime thread, and guardfix cannot prove a sync fn never runs on one: the
+//! build the lock with `Mutex::new`. In sync code the acquisition becomes `blocking_lock()`
+//! (`blocking_read()`, `blocking_write()`) only where it provably runs off the runtime: in a
+//! closure given to `spawn_blocking` or `std::thread::spawn`. `blocking_lock()` panics on a
+//! runtime thread, and guardfix cannot prove an ordinary sync fn never runs on one: the
 //! transform then refuses, naming the site. The std import is removed when nothing else in
 //! the file names the type. The crate must already depend on tokio with its `sync` feature
 //! (checked by the caller).
@@ -176,11 +178,16 @@ fn await_acquisition(
     if !target.acquire_methods.contains(&method.as_str()) || !no_args {
         return refuse(&format!("`{method}` on the lock has no awaited tokio form here"));
     }
-    if !in_async_code(field_expr.syntax()) {
+    let replacement = if in_async_code(field_expr.syntax()) {
+        format!("{method}().await")
+    } else if on_blocking_thread(field_expr.syntax()) {
+        // `spawn_blocking` and `std::thread::spawn` closures never run on a runtime thread.
+        format!("blocking_{method}()")
+    } else {
         return refuse(
-            "acquired in sync code, where tokio's lock would need `blocking_lock()` (it panics on a runtime thread)",
+            "acquired in sync code that may run on a runtime thread, where tokio's lock would need `blocking_lock()`, which panics there",
         );
-    }
+    };
     let name_start = call.name_ref().map(|name| name.syntax().text_range().start());
     let name_start = name_start.ok_or("no method name")?;
     let mut end = call.syntax().text_range().end();
@@ -196,9 +203,36 @@ fn await_acquisition(
         };
         end = unwrap.syntax().text_range().end();
     }
-    Ok(TextEdit {
-        range: TextRange::new(name_start, end).into(),
-        replacement: format!("{method}().await"),
+    Ok(TextEdit { range: TextRange::new(name_start, end).into(), replacement })
+}
+
+/// Whether the code runs in a closure handed to `spawn_blocking` or `std::thread::spawn`
+/// (and not in a fn or closure nested inside it): a thread that is never a runtime worker.
+fn on_blocking_thread(node: &SyntaxNode) -> bool {
+    let Some(closure) = node.ancestors().find_map(|ancestor| {
+        if ast::Fn::can_cast(ancestor.kind()) {
+            return Some(None);
+        }
+        ast::ClosureExpr::cast(ancestor).map(Some)
+    }) else {
+        return false;
+    };
+    let Some(closure) = closure else { return false };
+    let call = closure
+        .syntax()
+        .parent()
+        .and_then(ast::ArgList::cast)
+        .and_then(|args| args.syntax().parent())
+        .and_then(ast::CallExpr::cast);
+    let callee = call.and_then(|call| match call.expr()? {
+        ast::Expr::PathExpr(path) => Some(path.path()?.syntax().text().to_string()),
+        _ => None,
+    });
+    callee.is_some_and(|callee| {
+        let callee: String = callee.split_whitespace().collect();
+        callee.ends_with("spawn_blocking")
+            || callee == "thread::spawn"
+            || callee == "std::thread::spawn"
     })
 }
 
@@ -349,6 +383,11 @@ mod tests {
         let uses: Vec<ast::FieldExpr> =
             root.descendants().filter_map(ast::FieldExpr::cast).collect();
         assert!(await_acquisition(&uses[0], &target, "x").is_err());
+        let blocking = "fn h(s: std::sync::Arc<S>) { tokio::task::spawn_blocking(move || *s.m.lock().unwrap()); }";
+        let blocking_root = SourceFile::parse(blocking, Edition::CURRENT).tree().syntax().clone();
+        let use_site = blocking_root.descendants().find_map(ast::FieldExpr::cast).unwrap();
+        let edit = await_acquisition(&use_site, &target, "x").unwrap();
+        assert!(apply_edits(blocking, &[edit]).unwrap().contains("*s.m.blocking_lock());"));
         let edit = await_acquisition(&uses[1], &target, "x").unwrap();
         assert_eq!(
             apply_edits(text, &[edit]).unwrap().lines().last(),

@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use crate::{round_trip, state::State};
 
 pub async fn add(state: &State, setting: &str) -> usize {
@@ -7,7 +9,7 @@ pub async fn add(state: &State, setting: &str) -> usize {
     settings.len()
 }
 
-/// A sync use: tokio's lock would need `blocking_lock()` here.
-pub fn snapshot(state: &State) -> Vec<String> {
-    state.settings.lock().unwrap().clone()
+/// A sync use on a blocking thread, never a runtime worker.
+pub fn snapshot(state: Arc<State>) -> tokio::task::JoinHandle<Vec<String>> {
+    tokio::task::spawn_blocking(move || state.settings.lock().unwrap().clone())
 }
