@@ -267,11 +267,7 @@ fn async_mutex_switches_a_lock_in_every_module_that_uses_it() {
     let report = text(&clippy.stderr);
     let locations: BTreeSet<&str> =
         report.lines().filter_map(|line| line.trim().strip_prefix("--> ")).collect();
-    assert_eq!(
-        locations,
-        BTreeSet::from(["src/audit.rs:9:9", "src/audit.rs:10:18"]),
-        "{report}"
-    );
+    assert_eq!(locations, BTreeSet::from(["src/audit.rs:9:9", "src/audit.rs:10:18"]), "{report}");
 
     let again = guardfix(&["fix", project_arg], &[]);
     assert!(
