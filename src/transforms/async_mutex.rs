@@ -99,11 +99,9 @@ pub fn convert(
         })?;
         let line = text[..usize::from(range.start())].matches('\n').count() + 1;
         let at = format!("{}:{line}", path.display());
-        by_file.entry(path.clone()).or_default().push(await_acquisition(
-            &field_expr,
-            &target,
-            &at,
-        )?);
+        if let Some(edit) = convert_use(&field_expr, &target, &at)? {
+            by_file.entry(path.clone()).or_default().push(edit);
+        }
     }
 
     for (path, edits) in by_file.iter_mut() {
@@ -164,20 +162,71 @@ fn reconstruct(init: &ast::Expr, target: &Target, field: &str) -> Result<TextEdi
 }
 
 /// `x.field.lock().unwrap()` → `x.field.lock().await`, in async code only.
+/// The edit one use of the lock needs, `None` when tokio's lock takes it as written.
+///
+/// - `lock()`/`read()`/`write()`: see [`await_acquisition`];
+/// - `try_lock()`/`try_read()`/`try_write()`: the same call on tokio's lock, when its result is
+///   only unwrapped or tested (`unwrap`, `expect`, `ok`, `is_ok`, `is_err`): std's and tokio's
+///   error types differ, so matching on the error is refused;
+/// - `into_inner()`/`get_mut()`: tokio's return the value itself, so std's `.unwrap()` goes.
+fn convert_use(
+    field_expr: &ast::FieldExpr,
+    target: &Target,
+    at: &str,
+) -> Result<Option<TextEdit>, String> {
+    let refuse = |what: &str| Err(format!("{at}: {what}"));
+    let Some(call) = field_expr.syntax().parent().and_then(ast::MethodCallExpr::cast) else {
+        return refuse("the lock is used other than by calling a method on it");
+    };
+    let method = call.name_ref().map(|name| name.text().to_string()).unwrap_or_default();
+    let no_args = call.arg_list().is_some_and(|args| args.args().next().is_none());
+    let outer = call.syntax().parent().and_then(ast::MethodCallExpr::cast);
+    let outer_name =
+        outer.as_ref().and_then(|outer| outer.name_ref()).map(|name| name.text().to_string());
+    match method.as_str() {
+        _ if !no_args => refuse(&format!("`{method}(…)` on the lock has no tokio form")),
+        "try_lock" | "try_read" | "try_write" => {
+            let tested = outer_name.as_deref().is_some_and(|name| {
+                matches!(name, "unwrap" | "expect" | "ok" | "is_ok" | "is_err")
+            });
+            if tested {
+                Ok(None)
+            } else {
+                refuse(&format!(
+                    "`{method}()`'s error is matched on, and tokio's error type differs"
+                ))
+            }
+        }
+        "into_inner" | "get_mut" if !target.poisoning => Ok(None),
+        "into_inner" | "get_mut" => match (&outer, outer_name.as_deref()) {
+            (Some(outer), Some("unwrap" | "expect")) => {
+                let start = call.syntax().text_range().end();
+                Ok(Some(TextEdit {
+                    range: TextRange::new(start, outer.syntax().text_range().end()).into(),
+                    replacement: String::new(),
+                }))
+            }
+            _ => {
+                refuse(&format!("`{method}()`'s `LockResult` is used other than by unwrapping it"))
+            }
+        },
+        _ if target.acquire_methods.contains(&method.as_str()) => {
+            await_acquisition(field_expr, &call, &method, target, at).map(Some)
+        }
+        _ => refuse(&format!("`{method}` on the lock has no tokio form guardfix knows")),
+    }
+}
+
+/// `x.field.lock().unwrap()` → `x.field.lock().await` in async code, `blocking_lock()` on a
+/// thread that is provably not a runtime worker; refused elsewhere.
 fn await_acquisition(
     field_expr: &ast::FieldExpr,
+    call: &ast::MethodCallExpr,
+    method: &str,
     target: &Target,
     at: &str,
 ) -> Result<TextEdit, String> {
     let refuse = |what: &str| Err(format!("{at}: {what}"));
-    let Some(call) = field_expr.syntax().parent().and_then(ast::MethodCallExpr::cast) else {
-        return refuse("the lock is used other than by acquiring it");
-    };
-    let method = call.name_ref().map(|name| name.text().to_string()).unwrap_or_default();
-    let no_args = call.arg_list().is_some_and(|args| args.args().next().is_none());
-    if !target.acquire_methods.contains(&method.as_str()) || !no_args {
-        return refuse(&format!("`{method}` on the lock has no awaited tokio form here"));
-    }
     let replacement = if in_async_code(field_expr.syntax()) {
         format!("{method}().await")
     } else if on_blocking_thread(field_expr.syntax()) {
@@ -376,19 +425,34 @@ mod tests {
     }
 
     #[test]
+    fn try_lock_stays_and_into_inner_loses_its_unwrap() {
+        let text = "fn f(s: S) -> bool { s.m.try_lock().is_ok() }\nfn g(s: S) -> u32 { s.m.into_inner().unwrap() }\nfn h(s: &S) { match s.m.try_lock() { Err(_) => {} Ok(_) => {} } }\n";
+        let root = root(text);
+        let target = target_for("std::sync::Mutex").unwrap();
+        let uses: Vec<ast::FieldExpr> =
+            root.descendants().filter_map(ast::FieldExpr::cast).collect();
+        assert_eq!(convert_use(&uses[0], &target, "x"), Ok(None));
+        let edit = convert_use(&uses[1], &target, "x").unwrap().unwrap();
+        assert!(
+            apply_edits(text, &[edit]).unwrap().contains("fn g(s: S) -> u32 { s.m.into_inner() }")
+        );
+        assert!(convert_use(&uses[2], &target, "x").is_err());
+    }
+
+    #[test]
     fn acquisitions_in_sync_code_are_refused() {
         let text = "struct S { m: std::sync::Mutex<u32> }\nfn f(s: &S) -> u32 { *s.m.lock().unwrap() }\nasync fn g(s: &S) -> u32 { *s.m.lock().unwrap() }\n";
         let root = root(text);
         let target = target_for("std::sync::Mutex").unwrap();
         let uses: Vec<ast::FieldExpr> =
             root.descendants().filter_map(ast::FieldExpr::cast).collect();
-        assert!(await_acquisition(&uses[0], &target, "x").is_err());
+        assert!(convert_use(&uses[0], &target, "x").is_err());
         let blocking = "fn h(s: std::sync::Arc<S>) { tokio::task::spawn_blocking(move || *s.m.lock().unwrap()); }";
         let blocking_root = SourceFile::parse(blocking, Edition::CURRENT).tree().syntax().clone();
         let use_site = blocking_root.descendants().find_map(ast::FieldExpr::cast).unwrap();
-        let edit = await_acquisition(&use_site, &target, "x").unwrap();
+        let edit = convert_use(&use_site, &target, "x").unwrap().unwrap();
         assert!(apply_edits(blocking, &[edit]).unwrap().contains("*s.m.blocking_lock());"));
-        let edit = await_acquisition(&uses[1], &target, "x").unwrap();
+        let edit = convert_use(&uses[1], &target, "x").unwrap().unwrap();
         assert_eq!(
             apply_edits(text, &[edit]).unwrap().lines().last(),
             Some("async fn g(s: &S) -> u32 { *s.m.lock().await }")

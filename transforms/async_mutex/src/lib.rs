@@ -43,6 +43,16 @@ impl Cache {
     pub async fn hits(&self) -> u64 {
         *self.hits.read().unwrap()
     }
+
+    /// Sync code may `try_lock`: tokio's never blocks, so it stays as written.
+    pub fn cached(&self) -> Option<usize> {
+        self.entries.try_lock().ok().map(|entries| entries.len())
+    }
+
+    /// tokio's `into_inner` returns the value itself: the `unwrap` goes.
+    pub fn into_entries(self) -> HashMap<String, String> {
+        self.entries.into_inner().unwrap()
+    }
 }
 
 impl Default for Cache {
@@ -71,5 +81,7 @@ mod tests {
         assert_eq!(cache.get_or_fetch("a").await, "A");
         assert_eq!(cache.record_hit().await, 1);
         assert_eq!(cache.hits().await, 1);
+        assert_eq!(cache.cached(), Some(1));
+        assert_eq!(cache.into_entries().len(), 1);
     }
 }
