@@ -5,8 +5,8 @@
 //!
 //! One lock is switched per round; then every changed file is analysed again and the next
 //! candidate is looked for in the new texts, so edits never stack on stale offsets. A lock is
-//! switched only when every site converts and its crate already depends on tokio with the
-//! `sync` feature; otherwise its findings stay skipped with the reason.
+//! switched only when every site converts; otherwise its findings stay skipped with the
+//! reason. The crate's `Cargo.toml` gets tokio's `sync` feature (or tokio) when it lacks it.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -46,9 +46,19 @@ pub fn switch_locks(run: &CheckRun, files: &mut Vec<ProposedFile>) {
         };
         let acquired = finding.acquire.text(&text).to_owned();
         let outcome = workspace.lock_sites(&path, finding.acquire.into()).and_then(|sites| {
-            tokio_sync_available(&sites.declared_in)?;
             let text_of = |file: &Path| current_text(files, file);
-            async_mutex::convert(&sites, &finding.lock, &text_of)
+            let mut edits = async_mutex::convert(&sites, &finding.lock, &text_of)?;
+            if let Some((manifest, new_text)) = tokio_sync_feature(&sites.declared_in, files)? {
+                let old_len = current_text(files, &manifest).map_or(0, |text| text.len());
+                edits.insert(
+                    manifest,
+                    vec![crate::edit::TextEdit {
+                        range: crate::finding::Span::new(0, old_len as u32),
+                        replacement: new_text,
+                    }],
+                );
+            }
+            Ok(edits)
         });
         match outcome {
             Ok(edits) => {
@@ -117,9 +127,11 @@ fn apply(
         let current = current_text(files, path)
             .ok_or_else(|| format!("{} could not be read", path.display()))?;
         let after = apply_edits(&current, file_edits).ok_or("the lock's edits overlap")?;
-        let parses = ra_ap_syntax::SourceFile::parse(&after, ra_ap_syntax::Edition::CURRENT)
-            .errors()
-            .is_empty();
+        let is_rust = path.extension().is_some_and(|extension| extension == "rs");
+        let parses = !is_rust
+            || ra_ap_syntax::SourceFile::parse(&after, ra_ap_syntax::Edition::CURRENT)
+                .errors()
+                .is_empty();
         if !parses {
             return Err(format!("switching the lock would break the syntax of {}", path.display()));
         }
@@ -214,28 +226,57 @@ fn settle_outcomes(
     }
 }
 
-/// Whether the crate that declares the lock can name `tokio::sync`: it depends on tokio with
-/// the `sync` (or `full`) feature. guardfix does not add dependencies.
-fn tokio_sync_available(declared_in: &Path) -> Result<(), String> {
+/// The manifest edit that lets the crate declaring the lock name `tokio::sync`: `None` when
+/// it already depends on tokio with the `sync` (or `full`) feature; otherwise `sync` is added to
+/// tokio's features, or tokio itself (`version = "1"`, default features off) to
+/// `[dependencies]`, with `toml_edit` so the rest of the file keeps its formatting.
+fn tokio_sync_feature(
+    declared_in: &Path,
+    files: &[ProposedFile],
+) -> Result<Option<(PathBuf, String)>, String> {
     let manifest = declared_in
         .ancestors()
         .map(|folder| folder.join("Cargo.toml"))
         .find(|manifest| manifest.is_file())
         .ok_or("no Cargo.toml above the lock's declaration")?;
-    let text = std::fs::read_to_string(&manifest).map_err(|error| error.to_string())?;
-    let value: toml::Table = toml::from_str(&text).map_err(|error| error.to_string())?;
-    let tokio = value.get("dependencies").and_then(|deps| deps.get("tokio"));
-    let Some(tokio) = tokio else {
-        return Err(format!("{} does not depend on tokio", manifest.display()));
-    };
-    let features: Vec<&str> = tokio
-        .get("features")
-        .and_then(|features| features.as_array())
-        .map(|array| array.iter().filter_map(|feature| feature.as_str()).collect())
-        .unwrap_or_default();
-    if features.iter().any(|feature| matches!(*feature, "sync" | "full")) {
-        Ok(())
-    } else {
-        Err(format!("tokio's `sync` feature is not enabled in {}", manifest.display()))
+    let text = current_text(files, &manifest)
+        .ok_or_else(|| format!("{} could not be read", manifest.display()))?;
+    let mut document: toml_edit::DocumentMut =
+        text.parse().map_err(|error| format!("{}: {error}", manifest.display()))?;
+    let dependencies = document
+        .entry("dependencies")
+        .or_insert_with(toml_edit::table)
+        .as_table_like_mut()
+        .ok_or_else(|| format!("{}: `dependencies` is not a table", manifest.display()))?;
+    match dependencies.get_mut("tokio") {
+        None => {
+            let mut tokio = toml_edit::InlineTable::new();
+            tokio.insert("version", "1".into());
+            tokio.insert("default-features", false.into());
+            tokio.insert("features", toml_edit::Array::from_iter(["sync"]).into());
+            dependencies.insert("tokio", toml_edit::value(tokio));
+        }
+        Some(tokio) => {
+            if let Some(version) = tokio.as_str().map(str::to_owned) {
+                let mut table = toml_edit::InlineTable::new();
+                table.insert("version", version.into());
+                *tokio = toml_edit::value(table);
+            }
+            let tokio = tokio
+                .as_table_like_mut()
+                .ok_or_else(|| format!("{}: tokio's entry is not a table", manifest.display()))?;
+            let features = tokio
+                .entry("features")
+                .or_insert_with(|| toml_edit::value(toml_edit::Array::new()))
+                .as_array_mut()
+                .ok_or_else(|| {
+                    format!("{}: tokio's `features` is not a list", manifest.display())
+                })?;
+            if features.iter().any(|feature| matches!(feature.as_str(), Some("sync" | "full"))) {
+                return Ok(None);
+            }
+            features.push("sync");
+        }
     }
+    Ok(Some((manifest, document.to_string())))
 }

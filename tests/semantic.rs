@@ -218,7 +218,8 @@ fn fix_fixture_crate(name: &str, strategy: &[&str]) {
 /// across awaits on purpose in `login.rs` and `logout.rs` and also acquired in `audit.rs`:
 /// all of it switches to tokio's lock. The settings lock's one sync use runs in a
 /// `spawn_blocking` closure and becomes `blocking_lock()`. The log lock is also locked from a
-/// plain sync fn, so it is not switched, and the reason names that site.
+/// plain sync fn, so it is not switched, and the reason names that site. The crate's tokio
+/// lacks the `sync` feature: it is added to `Cargo.toml`.
 #[test]
 fn async_mutex_switches_a_lock_in_every_module_that_uses_it() {
     require_rust_src();
@@ -235,6 +236,11 @@ fn async_mutex_switches_a_lock_in_every_module_that_uses_it() {
     assert!(
         summary.contains("src/audit.rs:17: acquired in sync code that may run on a runtime thread"),
         "the refusal should name the sync use:\n{summary}"
+    );
+    let manifest = std::fs::read_to_string(project.join("Cargo.toml")).unwrap();
+    assert!(
+        manifest.contains(r#"features = ["macros", "rt", "time", "sync"]"#),
+        "tokio's `sync` feature should be added, formatting kept:\n{manifest}"
     );
     let read = |file: &str| std::fs::read_to_string(project.join("src").join(file)).unwrap();
     let state = read("state.rs");
