@@ -4,14 +4,14 @@
 //! refuses stale ones, and `--verify` (on `apply` and `fix --write`) reverts a fix that does not
 //! compile.
 
+mod common;
+
+use common::{copy_dir, guardfix, scratch_copy, stderr};
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use sha2::{Digest, Sha256};
-
-fn guardfix(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_guardfix")).args(args).output().expect("guardfix runs")
-}
 
 /// guardfix running cargo (`--verify`), with a target folder kept between tests.
 fn guardfix_with_cargo(args: &[&str]) -> Output {
@@ -20,33 +20,6 @@ fn guardfix_with_cargo(args: &[&str]) -> Output {
         .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("batch-projects"))
         .output()
         .expect("guardfix runs")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            if entry.file_name() != "target" {
-                copy_dir(&entry.path(), &target);
-            }
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-/// A scratch copy of `fixture` (relative to the repository) in a temp folder.
-fn scratch_copy(fixture: &str) -> (tempfile::TempDir, PathBuf) {
-    let scratch = tempfile::tempdir().unwrap();
-    let project = scratch.path().join("project");
-    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join(fixture), &project);
-    (scratch, project)
 }
 
 /// The demo crate with two more copies of its code (`src/b.rs`, `src/c.rs`) and a clean file:

@@ -2,48 +2,9 @@
 //! the await-holding lints denied, a module asserting the fixed futures are `Send`, and the
 //! project's own tests. A second run must find nothing more to fix.
 
-use std::path::Path;
-use std::process::Command;
+mod common;
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            if entry.file_name() != "target" {
-                copy_dir(&entry.path(), &target);
-            }
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-/// Cargo on a scratch copy, with a target folder kept between runs so dependencies build once.
-fn cargo(project: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO"))
-        .args(args)
-        .current_dir(project)
-        .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-projects"))
-        .output()
-        .expect("cargo runs")
-}
-
-fn scratch_copy(fixture: &str) -> (tempfile::TempDir, std::path::PathBuf) {
-    let scratch = tempfile::tempdir().unwrap();
-    let project = scratch.path().join("project");
-    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join(fixture), &project);
-    (scratch, project)
-}
-
-fn stderr(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn guardfix(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_guardfix")).args(args).output().expect("guardfix runs")
-}
+use common::{cargo, guardfix, scratch_copy, stderr};
 
 #[test]
 fn fix_write_then_cargo_check_clippy_send_and_tests() {

@@ -1,29 +1,11 @@
 //! `guardfix fix --write --verify` on a project where one of guardfix's fixes does not compile.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::scratch_copy;
+
+use std::path::Path;
 use std::process::{Command, Output};
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            if entry.file_name() != "target" {
-                copy_dir(&entry.path(), &target);
-            }
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-fn scratch_copy(fixture: &str) -> (tempfile::TempDir, PathBuf) {
-    let scratch = tempfile::tempdir().unwrap();
-    let project = scratch.path().join("project");
-    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join(fixture), &project);
-    (scratch, project)
-}
 
 /// guardfix running cargo, with a target folder kept between runs.
 fn guardfix(args: &[&str]) -> Output {
