@@ -195,6 +195,7 @@ fn apply_group(
     let run_options = RunOptions {
         default_edition: group.options.edition,
         check: CheckOptions { include_async_locks: group.options.include_async_locks },
+        semantic: group.options.semantic,
         ..RunOptions::default()
     };
     let fix_options = FixOptions {

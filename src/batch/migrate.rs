@@ -67,6 +67,7 @@ pub fn migrate(
         strategy: fixing::strategy_name(fix_options.strategy).to_owned(),
         unsafe_fixes: fix_options.unsafe_fixes,
         include_async_locks: options.check.include_async_locks,
+        semantic: options.semantic,
     };
 
     let mut report = MigrateReport {

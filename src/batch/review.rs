@@ -256,6 +256,7 @@ mod tests {
                     strategy: "auto".into(),
                     unsafe_fixes: false,
                     include_async_locks: false,
+                    semantic: crate::semantic::SemanticMode::Auto,
                 },
                 guardfix_version: "0".into(),
                 description: "1 finding fixed (1 by drop)".into(),

@@ -33,13 +33,14 @@
 //!   can move with the repository; `apply` recomputes the fix from there.
 //! - `info.source_hash`: SHA-256 (hex) of the file's bytes when the snapshot was taken, the same
 //!   value `sha256sum` prints; `apply` refuses the snapshot when the file no longer matches.
-//! - `info.edition`, `strategy`, `unsafe_fixes`, `include_async_locks`: the options the fix was
-//!   computed with, so `apply` computes the same one.
+//! - `info.edition`, `strategy`, `unsafe_fixes`, `include_async_locks` (and `semantic` when it is
+//!   not `auto`): the options the fix was computed with, so `apply` computes the same one.
 //! - `info.findings`: one line per finding of the file, fixed or skipped, for the reviewer.
 //!
 //! Names follow the source path: `src/lib.rs` → `src__lib.rs.snap.new` (pending) and
 //! `src__lib.rs.snap` (accepted), as insta names `.snap.new` next to `.snap`.
 
+use crate::semantic::SemanticMode;
 use std::fmt::Write as _;
 use std::path::{Component, Path, PathBuf};
 
@@ -60,6 +61,8 @@ pub struct SnapshotOptions {
     pub strategy: String,
     pub unsafe_fixes: bool,
     pub include_async_locks: bool,
+    /// `--semantic`: stored (as `info.semantic`) only when not `auto`, the default.
+    pub semantic: SemanticMode,
 }
 
 /// A snapshot of one file's fix.
@@ -109,6 +112,9 @@ impl FixSnapshot {
         if self.options.include_async_locks {
             expression.push_str(" --include-async-locks");
         }
+        if self.options.semantic != SemanticMode::Auto {
+            expression.push_str(&format!(" --semantic {}", self.options.semantic.name()));
+        }
         expression
     }
 
@@ -130,6 +136,9 @@ impl FixSnapshot {
         key(&mut out, "  ", "strategy", &yaml_string(&self.options.strategy));
         key(&mut out, "  ", "unsafe_fixes", yaml_bool(self.options.unsafe_fixes));
         key(&mut out, "  ", "include_async_locks", yaml_bool(self.options.include_async_locks));
+        if self.options.semantic != SemanticMode::Auto {
+            key(&mut out, "  ", "semantic", &yaml_string(self.options.semantic.name()));
+        }
         if self.findings.is_empty() {
             out.push_str("  findings: []\n");
         } else {
@@ -183,6 +192,11 @@ impl FixSnapshot {
                 strategy: text_of(info.get("strategy"), "info.strategy")?,
                 unsafe_fixes: flag("unsafe_fixes"),
                 include_async_locks: flag("include_async_locks"),
+                semantic: match info.get("semantic").and_then(yaml::Node::as_str) {
+                    None => SemanticMode::Auto,
+                    Some(name) => SemanticMode::from_name(name)
+                        .ok_or_else(|| format!("unknown semantic mode `{name}`"))?,
+                },
             },
             guardfix_version: text_of(info.get("guardfix"), "info.guardfix").unwrap_or_default(),
             description: text_of(yaml.get("description"), "description").unwrap_or_default(),
@@ -445,6 +459,7 @@ mod tests {
                 strategy: "auto".into(),
                 unsafe_fixes: false,
                 include_async_locks: true,
+                semantic: SemanticMode::Never,
             },
             guardfix_version: "0.1.0".into(),
             description: "2 findings fixed (1 by drop, 1 by scope)".into(),
@@ -472,6 +487,7 @@ mod tests {
         assert!(text.starts_with("---\nsource: src/lib.rs\ndescription: \"2 findings"), "{text}");
         assert!(text.contains("\n  root: \"..\"\n  source_hash: ba78"), "{text}");
         assert!(text.contains("\n  edition: \"2021\"\n"), "{text}");
+        assert!(text.contains("\n  semantic: ") && text.contains("--semantic never"), "{text}");
         assert!(text.contains("\n---\n--- a/src/lib.rs\n"), "{text}");
         assert_eq!(FixSnapshot::parse(&text).unwrap(), snapshot);
     }
@@ -488,7 +504,7 @@ mod tests {
         assert_eq!(loaded.metadata().source(), Some("src/lib.rs"));
         assert_eq!(
             loaded.metadata().expression(),
-            Some("guardfix fix --strategy auto --include-async-locks")
+            Some("guardfix fix --strategy auto --include-async-locks --semantic never")
         );
         let accepted = accepted_path(&pending);
         loaded.save(&accepted).unwrap();

@@ -33,7 +33,7 @@ use crate::analyse::classify::TypeOracle;
 use crate::analyse::types::Ty;
 
 /// When to load the semantic layer (`--semantic`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, clap::ValueEnum, serde::Serialize)]
 pub enum SemanticMode {
     /// Only when the syntactic pass leaves receivers it cannot classify.
     #[default]
@@ -42,6 +42,23 @@ pub enum SemanticMode {
     Always,
     /// Never: the syntactic classifier alone.
     Never,
+}
+
+impl SemanticMode {
+    pub fn name(self) -> &'static str {
+        match self {
+            SemanticMode::Auto => "auto",
+            SemanticMode::Always => "always",
+            SemanticMode::Never => "never",
+        }
+    }
+
+    /// The mode [`SemanticMode::name`] gives, `None` for anything else.
+    pub fn from_name(name: &str) -> Option<SemanticMode> {
+        [SemanticMode::Auto, SemanticMode::Always, SemanticMode::Never]
+            .into_iter()
+            .find(|mode| mode.name() == name)
+    }
 }
 
 /// Why the workspace could not be loaded; the run goes on with the syntactic classifier.
