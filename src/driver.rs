@@ -257,22 +257,15 @@ fn analyse_semantically(
     for file in checked.iter_mut().filter(|file| wanted(file)) {
         let index = indexes.for_file(&file.entry, config);
         let outcome = parse::catch_panic(|| {
-            workspace.with_oracle(&file.entry.path, &file.source.text, |oracle| {
-                let tree = SourceFile::parse(&file.source.text, file.entry.edition).tree();
-                let imports = Imports::collect(tree.syntax());
-                analyse::analyse_tree_with(
-                    &tree,
-                    &index,
-                    &imports,
-                    file.entry.edition,
-                    options.check,
-                    Some(oracle),
-                )
-            })
+            let tree = SourceFile::parse(&file.source.text, file.entry.edition).tree();
+            let imports = Imports::collect(tree.syntax());
+            let semantic = SemanticFile { workspace: &workspace, path: &file.entry.path };
+            let edition = file.entry.edition;
+            semantic.analyse(&file.source.text, &tree, &index, &imports, edition, options.check)
         });
         match outcome {
-            Ok(Some(analysis)) => {
-                file.findings = analysis.findings;
+            Ok(Some(findings)) => {
+                file.findings = findings;
                 file.semantic = true;
             }
             // Not a file of the loaded workspace: syntax only.
@@ -327,20 +320,10 @@ pub fn reanalyse(run: &CheckRun, file: &CheckedFile, text: &str) -> Result<Vec<F
         // Fixes add blocks and `let`s, never declarations: the crate's index stays true.
         let index = run.index_for(file);
         let edition = file.entry.edition;
-        let semantic = run.semantic_file(file).and_then(|semantic| {
-            semantic.workspace.with_oracle(semantic.path, text, |oracle| {
-                analyse::analyse_tree_with(
-                    &tree,
-                    &index,
-                    &imports,
-                    edition,
-                    run.check,
-                    Some(oracle),
-                )
-                .findings
+        run.semantic_file(file)
+            .and_then(|semantic| {
+                semantic.analyse(text, &tree, &index, &imports, edition, run.check)
             })
-        });
-        semantic
             .unwrap_or_else(|| analyse::analyse_tree(&tree, &index, &imports, edition, run.check))
     })
 }

@@ -164,13 +164,8 @@ fn analyse_text(
             &own
         }
     };
-    let semantic_findings = semantic.and_then(|file| {
-        file.workspace.with_oracle(file.path, text, |oracle| {
-            analyse::analyse_tree_with(&tree, index, &imports, edition, options, Some(oracle))
-                .findings
-        })
-    });
-    let findings = semantic_findings
+    let findings = semantic
+        .and_then(|file| file.analyse(text, &tree, index, &imports, edition, options))
         .unwrap_or_else(|| analyse::analyse_tree(&tree, index, &imports, edition, options));
     (tree, findings)
 }

@@ -15,7 +15,7 @@
 pub mod lock_sites;
 pub mod types;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 
 use ra_ap_hir::Semantics;
@@ -30,7 +30,11 @@ use ra_ap_syntax::{AstNode, TextRange, ast};
 use ra_ap_vfs::{FileId, Vfs, VfsPath};
 
 use crate::analyse::classify::TypeOracle;
+use crate::analyse::imports::Imports;
+use crate::analyse::index::ItemIndex;
 use crate::analyse::types::Ty;
+use crate::analyse::{self, CheckOptions};
+use crate::finding::Finding;
 
 /// When to load the semantic layer (`--semantic`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, clap::ValueEnum, serde::Serialize)]
@@ -200,11 +204,6 @@ impl SemanticWorkspace {
         let db = &*db;
         ra_ap_hir::attach_db(db, || lock_sites::lock_sites(db, &self.vfs, file_id, acquire))
     }
-
-    /// The files of the workspace's own packages that rust-analyzer knows about.
-    pub fn knows(&self, path: &Path) -> bool {
-        self.file_id(path).is_some()
-    }
 }
 
 /// Makes the database hold `text` for the file, if it holds something else.
@@ -274,7 +273,21 @@ impl HirOracle<'_, '_> {
     }
 }
 
-/// Where the semantic layer is loaded from: the workspace root, or the PATH given.
-pub fn load_root(workspace_root: Option<&Path>, path: &Path) -> PathBuf {
-    workspace_root.map_or_else(|| path.to_owned(), Path::to_owned)
+impl SemanticFile<'_> {
+    /// The findings of `tree` (parsed from `text`, this file's current contents) with
+    /// rust-analyzer's types; `None` when the workspace does not hold the file.
+    pub fn analyse(
+        self,
+        text: &str,
+        tree: &ra_ap_syntax::SourceFile,
+        index: &ItemIndex,
+        imports: &Imports,
+        edition: ra_ap_syntax::Edition,
+        options: CheckOptions,
+    ) -> Option<Vec<Finding>> {
+        self.workspace.with_oracle(self.path, text, |oracle| {
+            analyse::analyse_tree_with(tree, index, imports, edition, options, Some(oracle))
+                .findings
+        })
+    }
 }
