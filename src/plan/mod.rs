@@ -4,7 +4,7 @@
 //! |----------------------------------------------|-----------------------------------|
 //! | is a named binding, never borrowed           | `drop` after its last use         |
 //! | is not used after the await                  | `scope` (a block ends it earlier) |
-//! | is used after the await, lock is blocking    | `async-mutex` (not implemented)   |
+//! | is used after the await, lock is blocking    | `async-mutex` (`lock_switch.rs`)  |
 //! | (any of the above, on request)               | `helper` with `--strategy helper` |
 //! | is a `RefCell` borrow used after the await   | none: restructure by hand         |
 //! | is a configured guard type used after it     | none: there is no lock to switch  |
