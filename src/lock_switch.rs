@@ -8,13 +8,13 @@
 //! switched only when every site converts; otherwise its findings stay skipped with the
 //! reason. The crate's `Cargo.toml` gets tokio's `sync` feature (or tokio) when it lacks it.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::discover::SourceFileEntry;
 use crate::driver::{self, CheckRun};
+use crate::edit::Applicability;
 use crate::edit::engine::{Applied, Skipped};
-use crate::edit::{Applicability, apply_edits};
 use crate::finding::{Finding, Strategy};
 use crate::fixing::ProposedFile;
 use crate::transforms::async_mutex;
@@ -47,18 +47,15 @@ pub fn switch_locks(run: &CheckRun, files: &mut Vec<ProposedFile>) {
         let acquired = finding.acquire.text(&text).to_owned();
         let outcome = workspace.lock_sites(&path, finding.acquire.into()).and_then(|sites| {
             let text_of = |file: &Path| current_text(files, file);
-            let mut edits = async_mutex::convert(&sites, &finding.lock, &text_of)?;
-            if let Some((manifest, new_text)) = tokio_sync_feature(&sites.declared_in, files)? {
-                let old_len = current_text(files, &manifest).map_or(0, |text| text.len());
-                edits.insert(
-                    manifest,
-                    vec![crate::edit::TextEdit {
-                        range: crate::finding::Span::new(0, old_len as u32),
-                        replacement: new_text,
-                    }],
-                );
+            let mut new_texts = async_mutex::convert(&sites, &finding.lock, &text_of)?;
+            let manifests: BTreeSet<PathBuf> =
+                sites.files().into_iter().filter_map(manifest_of).collect();
+            for manifest in manifests {
+                if let Some(new_text) = tokio_sync_feature(&manifest, files)? {
+                    new_texts.insert(manifest, new_text);
+                }
             }
-            Ok(edits)
+            Ok(new_texts)
         });
         match outcome {
             Ok(edits) => {
@@ -114,19 +111,17 @@ fn current_text(files: &[ProposedFile], path: &Path) -> Option<String> {
     }
 }
 
-/// Applies one lock's edits to the files' current texts (adding files that had no findings)
-/// and tells rust-analyzer about the new texts.
+/// Makes one lock's new texts the files' current texts (adding files that had no findings)
+/// and tells rust-analyzer about them.
 fn apply(
     files: &mut Vec<ProposedFile>,
-    edits: &BTreeMap<PathBuf, Vec<crate::edit::TextEdit>>,
+    texts: &BTreeMap<PathBuf, String>,
     workspace: &crate::semantic::SemanticWorkspace,
 ) -> Result<(), String> {
     // All files first, so a failure leaves every file as it was.
     let mut new_texts = Vec::new();
-    for (path, file_edits) in edits {
-        let current = current_text(files, path)
-            .ok_or_else(|| format!("{} could not be read", path.display()))?;
-        let after = apply_edits(&current, file_edits).ok_or("the lock's edits overlap")?;
+    for (path, after) in texts {
+        let after = after.clone();
         let is_rust = path.extension().is_some_and(|extension| extension == "rs");
         let parses = !is_rust
             || ra_ap_syntax::SourceFile::parse(&after, ra_ap_syntax::Edition::CURRENT)
@@ -226,20 +221,17 @@ fn settle_outcomes(
     }
 }
 
-/// The manifest edit that lets the crate declaring the lock name `tokio::sync`: `None` when
-/// it already depends on tokio with the `sync` (or `full`) feature; otherwise `sync` is added to
-/// tokio's features, or tokio itself (`version = "1"`, default features off) to
-/// `[dependencies]`, with `toml_edit` so the rest of the file keeps its formatting.
-fn tokio_sync_feature(
-    declared_in: &Path,
-    files: &[ProposedFile],
-) -> Result<Option<(PathBuf, String)>, String> {
-    let manifest = declared_in
-        .ancestors()
-        .map(|folder| folder.join("Cargo.toml"))
-        .find(|manifest| manifest.is_file())
-        .ok_or("no Cargo.toml above the lock's declaration")?;
-    let text = current_text(files, &manifest)
+/// The `Cargo.toml` of the package a source file belongs to.
+fn manifest_of(source: &Path) -> Option<PathBuf> {
+    source.ancestors().map(|folder| folder.join("Cargo.toml")).find(|manifest| manifest.is_file())
+}
+
+/// The new text of a manifest whose package must name `tokio::sync`: `None` when it already
+/// depends on tokio with the `sync` (or `full`) feature; otherwise `sync` is added to tokio's
+/// features, or tokio itself (`version = "1"`, default features off) to `[dependencies]`,
+/// with `toml_edit` so the rest of the file keeps its formatting.
+fn tokio_sync_feature(manifest: &Path, files: &[ProposedFile]) -> Result<Option<String>, String> {
+    let text = current_text(files, manifest)
         .ok_or_else(|| format!("{} could not be read", manifest.display()))?;
     let mut document: toml_edit::DocumentMut =
         text.parse().map_err(|error| format!("{}: {error}", manifest.display()))?;
@@ -278,5 +270,5 @@ fn tokio_sync_feature(
             features.push("sync");
         }
     }
-    Ok(Some((manifest, document.to_string())))
+    Ok(Some(document.to_string()))
 }

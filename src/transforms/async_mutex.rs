@@ -27,8 +27,13 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use ra_ap_ide_db::imports::insert_use::{
+    ImportGranularity, ImportScope, ImportScopeKind, InsertUseConfig, insert_use_with_editor,
+};
+use ra_ap_syntax::syntax_editor::SyntaxEditor;
 use ra_ap_syntax::{
     AstNode, Edition, SourceFile, SyntaxKind, SyntaxNode, TextRange, ast, ast::HasArgList,
+    ast::HasGenericArgs, ast::HasModuleItem, ast::HasName,
 };
 
 use crate::edit::{TextEdit, apply_edits};
@@ -54,13 +59,14 @@ fn target_for(lock: &str) -> Option<Target> {
     Some(Target { type_name, tokio_path, acquire_methods, poisoning: lock.starts_with("std") })
 }
 
-/// The edits, per file, that switch the lock at `sites` (a `lock` family path as in findings)
-/// to tokio's. `text_of` gives each file's current text (the one the sites' ranges are in).
+/// The new text of every file the switch touches, for the lock at `sites` (a `lock` family
+/// path as in findings). `text_of` gives each file's current text (the one the sites' ranges
+/// are in).
 pub fn convert(
     sites: &LockSites,
     lock: &str,
     text_of: &dyn Fn(&Path) -> Option<String>,
-) -> Result<BTreeMap<PathBuf, Vec<TextEdit>>, String> {
+) -> Result<BTreeMap<PathBuf, String>, String> {
     let target = target_for(lock)
         .ok_or_else(|| format!("`{lock}` has no tokio counterpart guardfix switches to"))?;
     let mut by_file: BTreeMap<PathBuf, Vec<TextEdit>> = BTreeMap::new();
@@ -74,45 +80,131 @@ pub fn convert(
         trees.insert(path.to_owned(), (text.clone(), root.clone()));
         Ok((text, root))
     };
+    let located = |path: &Path, text: &str, range: TextRange| {
+        let line = text[..usize::from(range.start()).min(text.len())].matches('\n').count() + 1;
+        format!("{}:{line}", path.display())
+    };
 
-    let (_, root) = tree_of(&sites.declared_in)?;
-    let field_type = node_with_range(&root, sites.field_type).and_then(ast::Type::cast);
-    let field_type = field_type.ok_or("the field's type is not where rust-analyzer said")?;
-    by_file.entry(sites.declared_in.clone()).or_default().push(retype(&field_type, &target)?);
+    for (path, range) in &sites.types {
+        let (text, root) = tree_of(path)?;
+        let ty = node_with_range(&root, *range).and_then(ast::Type::cast);
+        let ty = ty.ok_or("a type naming the lock is not where rust-analyzer said")?;
+        let edit = retype(&ty, &target)
+            .map_err(|reason| format!("{}: {reason}", located(path, &text, *range)))?;
+        by_file.entry(path.clone()).or_default().push(edit);
+    }
 
     for (path, range) in &sites.inits {
-        let (_, root) = tree_of(path)?;
+        let (text, root) = tree_of(path)?;
         let init = node_with_range(&root, *range).and_then(ast::Expr::cast);
-        let init = init.ok_or("a struct literal is not where rust-analyzer said")?;
-        by_file.entry(path.clone()).or_default().push(reconstruct(&init, &target, &sites.field)?);
+        let init = init.ok_or("the lock's constructor is not where rust-analyzer said")?;
+        let edit = reconstruct(&init, &target, &sites.name)
+            .map_err(|reason| format!("{}: {reason}", located(path, &text, *range)))?;
+        by_file.entry(path.clone()).or_default().push(edit);
     }
 
     for (path, range) in &sites.uses {
         let (text, root) = tree_of(path)?;
-        let field_expr = node_with_range(&root, *range).and_then(ast::FieldExpr::cast);
-        let field_expr = field_expr.ok_or_else(|| {
+        let receiver = node_with_range(&root, *range).and_then(ast::Expr::cast);
+        let receiver = receiver.ok_or_else(|| {
             format!(
                 "a use of `{}` in {} is not where rust-analyzer said",
-                sites.field,
+                sites.name,
                 path.display()
             )
         })?;
-        let line = text[..usize::from(range.start())].matches('\n').count() + 1;
-        let at = format!("{}:{line}", path.display());
-        if let Some(edit) = convert_use(&field_expr, &target, &at)? {
+        if let Some(edit) = convert_use(&receiver, &target, &located(path, &text, *range))? {
             by_file.entry(path.clone()).or_default().push(edit);
         }
     }
 
-    for (path, edits) in by_file.iter_mut() {
-        let (text, root) = tree_of(path)?;
-        let after = apply_edits(&text, edits).ok_or("the edits overlap")?;
-        let after_root = SourceFile::parse(&after, Edition::CURRENT).tree().syntax().clone();
-        if names_outside_imports(&after_root, target.type_name) == 0 {
-            edits.extend(remove_import(&root, &text, target.type_name));
+    let mut new_texts = BTreeMap::new();
+    for (path, edits) in by_file {
+        let (text, root) = tree_of(&path)?;
+        let new_text = with_imports(&text, &root, edits, &target)
+            .ok_or_else(|| format!("the edits to {} overlap", path.display()))?;
+        new_texts.insert(path, new_text);
+    }
+    Ok(new_texts)
+}
+
+/// Applies a file's edits and settles its imports: when the file imported std's lock and no
+/// longer names it, that import goes and tokio's comes in its place (rust-analyzer's import
+/// insertion, which merges into existing `use` trees), so the edits write the short name;
+/// a name the file already imports tokio's lock under (`use tokio::sync::Mutex as AsyncMutex`)
+/// is used as it is. Otherwise the edits keep the qualified `tokio::sync::Mutex`.
+fn with_imports(
+    text: &str,
+    root: &SyntaxNode,
+    mut edits: Vec<TextEdit>,
+    target: &Target,
+) -> Option<String> {
+    let after = apply_edits(text, &edits)?;
+    let after_root = SourceFile::parse(&after, Edition::CURRENT).tree().syntax().clone();
+    let existing = tokio_import(root, target);
+    let removal = (names_outside_imports(&after_root, target.type_name) == 0)
+        .then(|| remove_import(root, text, target.type_name))
+        .flatten();
+    let short_name =
+        existing.clone().or_else(|| removal.is_some().then(|| target.type_name.to_owned()));
+    if let Some(short_name) = &short_name {
+        for edit in &mut edits {
+            if let Some(rest) = edit.replacement.strip_prefix(target.tokio_path) {
+                edit.replacement = format!("{short_name}{rest}");
+            }
         }
     }
-    Ok(by_file)
+    let module = removal.as_ref().map(|(_, module)| module.clone());
+    edits.extend(removal.map(|(edit, _)| edit));
+    let new_text = apply_edits(text, &edits)?;
+    match module {
+        Some(module) if existing.is_none() => insert_import(&new_text, target.tokio_path, &module),
+        _ => Some(new_text),
+    }
+}
+
+/// The name the file already imports tokio's lock under, if it does.
+fn tokio_import(root: &SyntaxNode, target: &Target) -> Option<String> {
+    root.descendants().filter_map(ast::UseTree::cast).find_map(|tree| {
+        if tree.use_tree_list().is_some() || full_path(&tree) != target.tokio_path {
+            return None;
+        }
+        match tree.rename() {
+            Some(rename) => Some(rename.name()?.text().to_string()),
+            None => Some(target.type_name.to_owned()),
+        }
+    })
+}
+
+/// `text` with `use PATH;` inserted in the module `module` (names from the file's root) by
+/// rust-analyzer's import insertion, in the file's import style.
+fn insert_import(text: &str, path: &str, module: &[String]) -> Option<String> {
+    let file = SourceFile::parse(text, Edition::CURRENT).tree();
+    let (editor, root) = SyntaxEditor::new(file.syntax().clone());
+    let mut kind = ImportScopeKind::File(ast::SourceFile::cast(root.clone())?);
+    let mut items: Box<dyn Iterator<Item = ast::Item>> =
+        Box::new(ast::SourceFile::cast(root)?.items());
+    for name in module {
+        let found = items.find_map(|item| match item {
+            ast::Item::Module(module) if module.name()?.text() == name.as_str() => {
+                module.item_list()
+            }
+            _ => None,
+        })?;
+        kind = ImportScopeKind::Module(found.clone());
+        items = Box::new(found.items());
+    }
+    let scope = ImportScope { kind, required_cfgs: Vec::new() };
+    let config = InsertUseConfig {
+        granularity: ImportGranularity::Module,
+        enforce_granularity: false,
+        prefix_kind: ra_ap_hir::PrefixKind::Plain,
+        group: true,
+        skip_glob_imports: true,
+    };
+    let path = editor.make().path_from_text(path);
+    insert_use_with_editor(&scope, path, &config, &editor);
+    Some(editor.finish().new_root().to_string())
 }
 
 /// The node spanning exactly `range` (the outermost one, as rust-analyzer's ranges are).
@@ -141,24 +233,44 @@ fn retype(field_type: &ast::Type, target: &Target) -> Result<TextEdit, String> {
     Ok(replace_up_to_name(&path, target.tokio_path))
 }
 
-/// `Mutex::new(x)` (or `std::sync::Mutex::new(x)`) inside the literal's value → tokio's.
-fn reconstruct(init: &ast::Expr, target: &Target, field: &str) -> Result<TextEdit, String> {
+/// `Mutex::new(x)` (or `std::sync::Mutex::new(x)`) inside the expression that builds the lock
+/// → tokio's; `const_new` where it is evaluated at compile time (a `static`'s or `const`'s
+/// value outside any closure), as tokio's `new` is not a `const fn`.
+fn reconstruct(init: &ast::Expr, target: &Target, name: &str) -> Result<TextEdit, String> {
     let mut constructors = init
         .syntax()
         .descendants()
         .filter_map(ast::PathExpr::cast)
         .filter_map(|path_expr| path_expr.path())
-        .filter(|path| last_name(path).as_deref() == Some("new"))
-        .filter_map(|path| path.qualifier())
-        .filter(|qualifier| last_name(qualifier).as_deref() == Some(target.type_name));
-    let (Some(qualifier), None) = (constructors.next(), constructors.next()) else {
+        .filter(|path| matches!(last_name(path).as_deref(), Some("new" | "const_new")))
+        .filter(|path| {
+            let qualifier = path.qualifier();
+            qualifier
+                .is_some_and(|qualifier| last_name(&qualifier).as_deref() == Some(target.type_name))
+        });
+    let (Some(path), None) = (constructors.next(), constructors.next()) else {
         return Err(format!(
-            "`{field}` is built by `{}`, not by one `{}::new`",
+            "`{name}` is built by `{}`, not by one `{}::new`",
             init.syntax().text(),
             target.type_name
         ));
     };
-    Ok(replace_up_to_name(&qualifier, target.tokio_path))
+    let const_context = init.syntax().parent().is_some_and(|parent| {
+        ast::Static::can_cast(parent.kind()) || ast::Const::can_cast(parent.kind())
+    }) && !path
+        .syntax()
+        .ancestors()
+        .take_while(|node| node != init.syntax())
+        .any(|node| ast::ClosureExpr::can_cast(node.kind()));
+    if !const_context {
+        return Ok(replace_up_to_name(&path.qualifier().ok_or("no qualifier")?, target.tokio_path));
+    }
+    let generic_args = path.segment().and_then(|segment| segment.generic_arg_list());
+    let generic_args = generic_args.map(|args| args.syntax().to_string()).unwrap_or_default();
+    Ok(TextEdit {
+        range: path.syntax().text_range().into(),
+        replacement: format!("{}::const_new{generic_args}", target.tokio_path),
+    })
 }
 
 /// `x.field.lock().unwrap()` → `x.field.lock().await`, in async code only.
@@ -170,12 +282,12 @@ fn reconstruct(init: &ast::Expr, target: &Target, field: &str) -> Result<TextEdi
 ///   error types differ, so matching on the error is refused;
 /// - `into_inner()`/`get_mut()`: tokio's return the value itself, so std's `.unwrap()` goes.
 fn convert_use(
-    field_expr: &ast::FieldExpr,
+    receiver: &ast::Expr,
     target: &Target,
     at: &str,
 ) -> Result<Option<TextEdit>, String> {
     let refuse = |what: &str| Err(format!("{at}: {what}"));
-    let Some(call) = field_expr.syntax().parent().and_then(ast::MethodCallExpr::cast) else {
+    let Some(call) = receiver.syntax().parent().and_then(ast::MethodCallExpr::cast) else {
         return refuse("the lock is used other than by calling a method on it");
     };
     let method = call.name_ref().map(|name| name.text().to_string()).unwrap_or_default();
@@ -211,7 +323,7 @@ fn convert_use(
             }
         },
         _ if target.acquire_methods.contains(&method.as_str()) => {
-            await_acquisition(field_expr, &call, &method, target, at).map(Some)
+            await_acquisition(receiver, &call, &method, target, at).map(Some)
         }
         _ => refuse(&format!("`{method}` on the lock has no tokio form guardfix knows")),
     }
@@ -220,16 +332,16 @@ fn convert_use(
 /// `x.field.lock().unwrap()` → `x.field.lock().await` in async code, `blocking_lock()` on a
 /// thread that is provably not a runtime worker; refused elsewhere.
 fn await_acquisition(
-    field_expr: &ast::FieldExpr,
+    receiver: &ast::Expr,
     call: &ast::MethodCallExpr,
     method: &str,
     target: &Target,
     at: &str,
 ) -> Result<TextEdit, String> {
     let refuse = |what: &str| Err(format!("{at}: {what}"));
-    let replacement = if in_async_code(field_expr.syntax()) {
+    let replacement = if in_async_code(receiver.syntax()) {
         format!("{method}().await")
-    } else if on_blocking_thread(field_expr.syntax()) {
+    } else if on_blocking_thread(receiver.syntax()) {
         // `spawn_blocking` and `std::thread::spawn` closures never run on a runtime thread.
         format!("blocking_{method}()")
     } else {
@@ -331,13 +443,26 @@ fn names_outside_imports(root: &SyntaxNode, name: &str) -> usize {
 
 /// Removes `Mutex` from `use std::sync::{Arc, Mutex};` (or the whole `use std::sync::Mutex;`),
 /// and parking_lot's likewise.
-fn remove_import(root: &SyntaxNode, text: &str, name: &str) -> Option<TextEdit> {
+/// Returns the edit and the module the import was in (names from the file's root).
+fn remove_import(root: &SyntaxNode, text: &str, name: &str) -> Option<(TextEdit, Vec<String>)> {
     let tree = root.descendants().filter_map(ast::UseTree::cast).find(|tree| {
         tree.rename().is_none()
             && tree.use_tree_list().is_none()
             && tree.path().and_then(|path| last_name(&path)).as_deref() == Some(name)
             && ["std::sync", "parking_lot"].iter().any(|prefix| full_path(tree).starts_with(prefix))
     })?;
+    let mut module: Vec<String> = tree
+        .syntax()
+        .ancestors()
+        .filter_map(ast::Module::cast)
+        .filter_map(|module| Some(module.name()?.text().to_string()))
+        .collect();
+    module.reverse();
+    Some((import_removal(&tree, text)?, module))
+}
+
+/// The edit removing one use tree: from its list, or with its `use` item.
+fn import_removal(tree: &ast::UseTree, text: &str) -> Option<TextEdit> {
     let range = tree.syntax().text_range();
     let list = tree.syntax().parent().and_then(ast::UseTreeList::cast);
     if let Some(list) = &list {
@@ -405,7 +530,7 @@ mod tests {
     }
 
     fn without_import(text: &str) -> String {
-        let edit = remove_import(&root(text), text, "Mutex").expect("an import to remove");
+        let (edit, _) = remove_import(&root(text), text, "Mutex").expect("an import to remove");
         apply_edits(text, &[edit]).unwrap()
     }
 
@@ -429,8 +554,8 @@ mod tests {
         let text = "fn f(s: S) -> bool { s.m.try_lock().is_ok() }\nfn g(s: S) -> u32 { s.m.into_inner().unwrap() }\nfn h(s: &S) { match s.m.try_lock() { Err(_) => {} Ok(_) => {} } }\n";
         let root = root(text);
         let target = target_for("std::sync::Mutex").unwrap();
-        let uses: Vec<ast::FieldExpr> =
-            root.descendants().filter_map(ast::FieldExpr::cast).collect();
+        let uses: Vec<ast::Expr> =
+            root.descendants().filter_map(ast::FieldExpr::cast).map(ast::Expr::FieldExpr).collect();
         assert_eq!(convert_use(&uses[0], &target, "x"), Ok(None));
         let edit = convert_use(&uses[1], &target, "x").unwrap().unwrap();
         assert!(
@@ -444,12 +569,14 @@ mod tests {
         let text = "struct S { m: std::sync::Mutex<u32> }\nfn f(s: &S) -> u32 { *s.m.lock().unwrap() }\nasync fn g(s: &S) -> u32 { *s.m.lock().unwrap() }\n";
         let root = root(text);
         let target = target_for("std::sync::Mutex").unwrap();
-        let uses: Vec<ast::FieldExpr> =
-            root.descendants().filter_map(ast::FieldExpr::cast).collect();
+        let uses: Vec<ast::Expr> =
+            root.descendants().filter_map(ast::FieldExpr::cast).map(ast::Expr::FieldExpr).collect();
         assert!(convert_use(&uses[0], &target, "x").is_err());
         let blocking = "fn h(s: std::sync::Arc<S>) { tokio::task::spawn_blocking(move || *s.m.lock().unwrap()); }";
         let blocking_root = SourceFile::parse(blocking, Edition::CURRENT).tree().syntax().clone();
-        let use_site = blocking_root.descendants().find_map(ast::FieldExpr::cast).unwrap();
+        let use_site = ast::Expr::FieldExpr(
+            blocking_root.descendants().find_map(ast::FieldExpr::cast).unwrap(),
+        );
         let edit = convert_use(&use_site, &target, "x").unwrap().unwrap();
         assert!(apply_edits(blocking, &[edit]).unwrap().contains("*s.m.blocking_lock());"));
         let edit = convert_use(&uses[1], &target, "x").unwrap().unwrap();

@@ -2,6 +2,9 @@
 //! section must span it. `tests/semantic.rs` snapshots the diff, writes it, and runs the
 //! crate's tests and clippy.
 
+pub mod registry;
+pub mod tasks;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
