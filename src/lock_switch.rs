@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use crate::discover::SourceFileEntry;
 use crate::driver::{self, CheckRun};
 use crate::edit::Applicability;
-use crate::edit::engine::{Applied, Skipped};
+use crate::edit::engine::Applied;
 use crate::finding::{Finding, Strategy};
 use crate::fixing::ProposedFile;
 use crate::transforms::async_mutex;
@@ -38,13 +38,13 @@ pub fn switch_locks(run: &CheckRun, files: &mut Vec<ProposedFile>) {
             workspace.set_text(&file.entry.path, text);
         }
     }
-    let mut refused: HashSet<(PathBuf, String)> = HashSet::new();
-    let mut reasons: Vec<(PathBuf, String, String)> = Vec::new();
+    let mut refused: HashSet<FindingKey> = HashSet::new();
+    let mut reasons: Vec<(FindingKey, String)> = Vec::new();
     for _ in 0..MAX_LOCKS {
-        let Some((path, finding, text)) = next_candidate(run, files, &refused, &wanted) else {
+        let Some((key, finding)) = next_candidate(run, files, &refused, &wanted) else {
             break;
         };
-        let acquired = finding.acquire.text(&text).to_owned();
+        let path = key.path.clone();
         let outcome = workspace.lock_sites(&path, finding.acquire.into()).and_then(|sites| {
             let text_of = |file: &Path| current_text(files, file);
             let mut new_texts = async_mutex::convert(&sites, &finding.lock, &text_of)?;
@@ -60,24 +60,51 @@ pub fn switch_locks(run: &CheckRun, files: &mut Vec<ProposedFile>) {
         match outcome {
             Ok(edits) => {
                 if let Err(reason) = apply(files, &edits, workspace) {
-                    reasons.push((path.clone(), acquired.clone(), reason));
-                    refused.insert((path, acquired));
+                    reasons.push((key.clone(), reason));
+                    refused.insert(key);
                 }
             }
             Err(reason) => {
-                reasons.push((path.clone(), acquired.clone(), reason));
-                refused.insert((path, acquired));
+                reasons.push((key.clone(), reason));
+                refused.insert(key);
             }
         }
     }
     // Reasons name files by absolute path; show them as the rest of the output does.
     if let Some(base) = display_base(files) {
         let prefix = format!("{}/", base.display());
-        for (_, _, reason) in &mut reasons {
+        for (_, reason) in &mut reasons {
             *reason = reason.replace(&prefix, "");
         }
     }
     settle_outcomes(run, files, &reasons);
+}
+
+/// A finding across rounds, whose offsets move as other locks are switched: its file, the
+/// text of its acquisition, and how many findings before it in the file have that same text.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct FindingKey {
+    path: PathBuf,
+    acquired: String,
+    ordinal: usize,
+}
+
+/// The keys of a file's findings, in order.
+fn keys_of<'a>(
+    path: &Path,
+    text: &str,
+    findings: impl IntoIterator<Item = &'a Finding>,
+) -> Vec<FindingKey> {
+    let mut seen: Vec<String> = Vec::new();
+    findings
+        .into_iter()
+        .map(|finding| {
+            let acquired = finding.acquire.text(text).to_owned();
+            let ordinal = seen.iter().filter(|earlier| **earlier == acquired).count();
+            seen.push(acquired.clone());
+            FindingKey { path: path.to_owned(), acquired, ordinal }
+        })
+        .collect()
 }
 
 /// The first finding (in path order) that wants its lock switched and was not refused yet, in
@@ -85,20 +112,20 @@ pub fn switch_locks(run: &CheckRun, files: &mut Vec<ProposedFile>) {
 fn next_candidate(
     run: &CheckRun,
     files: &[ProposedFile],
-    refused: &HashSet<(PathBuf, String)>,
+    refused: &HashSet<FindingKey>,
     wanted: &dyn Fn(&Finding) -> bool,
-) -> Option<(PathBuf, Finding, String)> {
+) -> Option<(FindingKey, Finding)> {
     for file in files.iter().filter(|file| file.skipped.iter().any(|s| wanted(&s.finding))) {
         let checked = run.checked.iter().find(|checked| checked.entry.path == file.entry.path)?;
         let text = file.new_text.clone().unwrap_or_else(|| file.source.text.clone());
         let Ok(findings) = driver::reanalyse(run, checked, &text) else { continue };
-        let candidate = findings.into_iter().find(|finding| {
-            wanted(finding)
-                && !refused
-                    .contains(&(file.entry.path.clone(), finding.acquire.text(&text).to_owned()))
-        });
-        if let Some(finding) = candidate {
-            return Some((file.entry.path.clone(), finding, text));
+        let keys = keys_of(&file.entry.path, &text, &findings);
+        let candidate = findings
+            .into_iter()
+            .zip(keys)
+            .find(|(finding, key)| wanted(finding) && !refused.contains(key));
+        if let Some((finding, key)) = candidate {
+            return Some((key, finding));
         }
     }
     None
@@ -178,11 +205,7 @@ fn display_base(files: &[ProposedFile]) -> Option<PathBuf> {
 }
 
 /// Findings the switch removed become applied (strategy async-mutex); refused ones say why.
-fn settle_outcomes(
-    run: &CheckRun,
-    files: &mut [ProposedFile],
-    reasons: &[(PathBuf, String, String)],
-) {
+fn settle_outcomes(run: &CheckRun, files: &mut [ProposedFile], reasons: &[(FindingKey, String)]) {
     for file in files.iter_mut() {
         let Some(new_text) = file.new_text.clone() else { continue };
         let Some(checked) = run.checked.iter().find(|c| c.entry.path == file.entry.path) else {
@@ -207,15 +230,14 @@ fn settle_outcomes(
         file.skipped = still_skipped;
     }
     for file in files.iter_mut() {
-        for skipped in &mut file.skipped {
-            let acquired = skipped.finding.acquire.text(&file.source.text).to_owned();
-            if let Some((_, _, reason)) =
-                reasons.iter().find(|(path, text, _)| *path == file.entry.path && *text == acquired)
-            {
-                *skipped = Skipped {
-                    finding: skipped.finding.clone(),
-                    reason: format!("the lock was not switched to tokio's: {reason}"),
-                };
+        let keys = keys_of(
+            &file.entry.path,
+            &file.source.text,
+            file.skipped.iter().map(|skipped| &skipped.finding),
+        );
+        for (skipped, key) in file.skipped.iter_mut().zip(keys) {
+            if let Some((_, reason)) = reasons.iter().find(|(refused, _)| *refused == key) {
+                skipped.reason = format!("the lock was not switched to tokio's: {reason}");
             }
         }
     }

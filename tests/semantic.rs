@@ -259,3 +259,35 @@ fn async_mutex_switches_a_lock_in_every_module_that_uses_it() {
         text(&again.stderr)
     );
 }
+
+/// Locks named where the switch cannot follow them (built by a fn, named in a macro, handed
+/// to a method of std's lock, put in a tuple) are refused, each with the place that stops it;
+/// a lock only handed to generic fns (`Arc::strong_count`, `drop`) is switched, and the
+/// result compiles.
+#[test]
+fn async_mutex_refuses_locks_it_cannot_follow() {
+    require_rust_src();
+    let scratch = tempfile::tempdir().unwrap();
+    let project = scratch.path().join("refusals");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/projects/async_mutex_refusals");
+    copy_dir(&fixture, &project);
+    let project_arg = project.to_str().unwrap();
+
+    let fixed = guardfix(&["fix", project_arg, "--write", "--allow-no-vcs"], &[]);
+    let summary = text(&fixed.stderr);
+    assert!(fixed.status.success(), "{summary}");
+    assert!(summary.contains("fixed 1 finding (1 by async-mutex), skipped 4"), "{summary}");
+    for reason in [
+        "src/lib.rs:17: the lock was not switched to tokio's: the lock comes from `make_counter()` (src/lib.rs:16)",
+        "src/lib.rs:26: the lock was not switched to tokio's: `counter` is used inside a macro call (src/lib.rs:30)",
+        "src/lib.rs:37: the lock was not switched to tokio's: the lock is the receiver of `Mutex::is_poisoned(&counter)` (src/lib.rs:41)",
+        "src/lib.rs:48: the lock was not switched to tokio's: the lock goes into `(Arc::clone(&counter), 1)` (src/lib.rs:47)",
+    ] {
+        assert!(summary.contains(reason), "no `{reason}` in:\n{summary}");
+    }
+    let lib = std::fs::read_to_string(project.join("src/lib.rs")).unwrap();
+    assert!(lib.contains("let counter = Arc::new(tokio::sync::Mutex::new(0));"), "{lib}");
+    assert_eq!(lib.matches(".lock().await").count(), 1, "{lib}");
+    let check = cargo(&project, &["check", "--quiet"]);
+    assert!(check.status.success(), "cargo check failed:\n{}", text(&check.stderr));
+}

@@ -419,10 +419,13 @@ impl<'db> Search<'_, 'db> {
                     here()
                 ));
             };
-            if matches!(function.name(self.db).as_str(), "drop") {
-                return Ok(()); // `drop(lock)`: nothing to rewrite
-            }
             if !function.module(self.db).krate(self.db).origin(self.db).is_local() {
+                // `drop(lock)`, `Arc::strong_count(&lock)`: generic over what it gets, so it
+                // takes tokio's lock as well.
+                let param = function.params_without_self(self.db).into_iter().nth(index);
+                if param.is_some_and(|param| !names_a_lock(self.db, param.ty())) {
+                    return Ok(());
+                }
                 return Err(format!(
                     "the lock is passed to `{}`, a dependency's fn ({})",
                     function.name(self.db).as_str(),
@@ -435,17 +438,19 @@ impl<'db> Search<'_, 'db> {
             })?;
             return self.enqueue(Definition::Local(local));
         }
-        Err(format!("the lock's value is used in a way guardfix cannot follow ({})", here()))
+        Err(format!(
+            "the lock goes into `{}` ({}), which guardfix cannot follow",
+            parent.text(),
+            here()
+        ))
     }
 
     fn refuse_in_macro(&self, node: &SyntaxNode) -> Result<(), String> {
         if self.sema.hir_file_for(node).is_macro() {
-            let range = self.sema.original_range(node);
-            let path = self.path_of_file_id(range.file_id.file_id(self.db))?;
             return Err(format!(
                 "`{}` is used inside a macro call ({}), which guardfix does not edit",
                 self.sites.name,
-                path.display()
+                self.location(node)
             ));
         }
         Ok(())
@@ -534,6 +539,17 @@ fn builds_lock(expr: &ast::Expr) -> bool {
         let lock = path.qualifier().and_then(|qualifier| name(&qualifier));
         constructor && lock.is_some_and(|lock| lock == "Mutex" || lock == "RwLock")
     })
+}
+
+/// Whether a declared type mentions a `Mutex` or `RwLock` (then a fn taking it would not take
+/// tokio's).
+fn names_a_lock(db: &RootDatabase, ty: &ra_ap_hir::Type<'_>) -> bool {
+    let mut found = false;
+    ty.walk(db, |inner| {
+        let name = inner.as_adt().map(|adt| adt.name(db).as_str().to_owned());
+        found |= name.is_some_and(|name| name == "Mutex" || name == "RwLock");
+    });
+    found
 }
 
 fn holder_name(db: &RootDatabase, holder: Definition<'_>) -> String {
