@@ -39,7 +39,7 @@ pub struct FixArgs {
 pub struct FixChoiceArgs {
     /// Which transform to use: auto picks the least invasive safe one.
     /// [default: the configuration's `strategy`, else auto]
-    #[arg(long, value_parser = ["auto", "scope", "drop", "helper", "async-mutex"])]
+    #[arg(long, value_parser = ["auto", "scope", "drop", "helper", "async-mutex", "relock"])]
     pub strategy: Option<String>,
     /// Also apply fixes that may change behaviour (MaybeIncorrect).
     #[arg(long)]

@@ -34,7 +34,7 @@ pub const CLIPPY_FILES: &[&str] = &["clippy.toml", ".clippy.toml"];
 /// clippy's key for types that must not be held across an await.
 pub const CLIPPY_KEY: &str = "await-holding-invalid-types";
 /// The values `strategy` (and `fix --strategy`) accept.
-pub const STRATEGIES: &[&str] = &["auto", "scope", "drop", "helper", "async-mutex"];
+pub const STRATEGIES: &[&str] = &["auto", "scope", "drop", "helper", "async-mutex", "relock"];
 
 /// The keys as written, in `guardfix.toml` or a `metadata.guardfix` table.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -240,13 +240,14 @@ impl Config {
     }
 }
 
-/// `auto`, `scope`, `drop`, `helper` or `async-mutex` as the engine's choice.
+/// `auto`, `scope`, `drop`, `helper`, `async-mutex` or `relock` as the engine's choice.
 pub fn strategy_choice(name: &str) -> StrategyChoice {
     match name {
         "scope" => StrategyChoice::Only(Strategy::Scope),
         "drop" => StrategyChoice::Only(Strategy::Drop),
         "helper" => StrategyChoice::Only(Strategy::Helper),
         "async-mutex" => StrategyChoice::Only(Strategy::AsyncMutex),
+        "relock" => StrategyChoice::Only(Strategy::Relock),
         _ => StrategyChoice::Auto,
     }
 }

@@ -110,6 +110,9 @@ pub enum Strategy {
     Drop,
     Helper,
     AsyncMutex,
+    /// Two critical sections: the guard is released before the await and the lock taken
+    /// again after it (MaybeIncorrect: other tasks may run in between).
+    Relock,
 }
 
 impl Strategy {
@@ -119,6 +122,7 @@ impl Strategy {
             Strategy::Drop => "drop",
             Strategy::Helper => "helper",
             Strategy::AsyncMutex => "async-mutex",
+            Strategy::Relock => "relock",
         }
     }
 }

@@ -165,10 +165,11 @@ pub fn compute_fixes_with_progress(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<ComputedFixes, RunError> {
     let mut options = options;
-    if fix_options.strategy == StrategyChoice::Only(Strategy::Helper)
+    if matches!(fix_options.strategy, StrategyChoice::Only(Strategy::Helper | Strategy::Relock))
         && options.semantic == SemanticMode::Auto
     {
-        // The helper transform is rust-analyzer's extract_function: every file needs types.
+        // helper is rust-analyzer's extract_function, and relock asks it which methods take
+        // `&mut self`: every file needs types.
         options.semantic = SemanticMode::Always;
     }
     let async_mutex = matches!(
@@ -263,7 +264,7 @@ mod tests {
 
     #[test]
     fn strategy_names_round_trip() {
-        for name in ["auto", "scope", "drop", "helper", "async-mutex"] {
+        for name in ["auto", "scope", "drop", "helper", "async-mutex", "relock"] {
             assert_eq!(strategy_name(strategy_choice(name)), name);
         }
     }

@@ -314,6 +314,7 @@ fn fix_action(strategy: Strategy) -> &'static str {
         Strategy::Drop => "`drop` the guard after its last use",
         Strategy::Helper => "move the critical section into a sync helper fn",
         Strategy::AsyncMutex => "switch this lock to `tokio::sync::Mutex`",
+        Strategy::Relock => "release the lock before the await and take it again after it",
     }
 }
 

@@ -184,6 +184,35 @@ impl SemanticWorkspace {
         Some(edit.iter().map(|indel| (indel.delete, indel.insert.clone())).collect())
     }
 
+    /// For the method calls at `calls` in `text` (the current contents of `path`): whether
+    /// the method rust-analyzer resolves takes `&mut self` (`None` when it does not resolve).
+    pub fn takes_mut_self(
+        &self,
+        path: &Path,
+        text: &str,
+        calls: &[TextRange],
+    ) -> Option<Vec<Option<bool>>> {
+        let file_id = self.file_id(path)?;
+        let mut db = self.db.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        set_text(&mut db, file_id, text);
+        let db = &*db;
+        ra_ap_hir::attach_db(db, || {
+            let sema = Semantics::new(db);
+            let tree = sema.parse(sema.attach_first_edition(file_id));
+            let answers = calls.iter().map(|range| {
+                let call = tree
+                    .syntax()
+                    .covering_element(*range)
+                    .ancestors()
+                    .find_map(ast::MethodCallExpr::cast)
+                    .filter(|call| call.syntax().text_range() == *range)?;
+                let self_param = sema.resolve_method_call(&call)?.self_param(db)?;
+                Some(self_param.access(db) == ra_ap_hir::Access::Exclusive)
+            });
+            Some(answers.collect())
+        })
+    }
+
     /// Makes rust-analyzer see `text` as the contents of `path` (a fix not yet written).
     pub fn set_text(&self, path: &Path, text: &str) {
         if let Some(file_id) = self.file_id(path) {

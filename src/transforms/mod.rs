@@ -7,6 +7,7 @@ pub mod extract_helper;
 pub mod for_iterator_clone;
 pub mod hoist_await;
 pub mod hoist_scrutinee;
+pub mod relock;
 pub mod scope_guard;
 pub mod while_let_loop;
 
@@ -36,6 +37,7 @@ pub fn fix_with(strategy: Strategy, ctx: &FixContext<'_>) -> Option<Fix> {
             .or_else(|| for_iterator_clone::for_iterator_clone(ctx)),
         Strategy::Helper => extract_helper::extract_helper(ctx),
         Strategy::AsyncMutex => None,
+        Strategy::Relock => relock::relock(ctx),
     }
 }
 

@@ -30,7 +30,20 @@ use crate::edit::{Applicability, Fix, TextEdit};
 use crate::finding::{Span, Strategy};
 
 pub fn scope_guard(ctx: &FixContext<'_>) -> Option<Fix> {
-    let CriticalSection { items, first, last, name } = critical_section(ctx)?;
+    let section = critical_section(ctx)?;
+    let edit = wrap_in_block(ctx.text, &section)?;
+    Some(Fix {
+        strategy: Strategy::Scope,
+        applicability: Applicability::MachineApplicable,
+        edits: vec![edit],
+    })
+}
+
+/// The edit that wraps a critical section in a block, its outputs coming out as the block's
+/// value; `None` when an output borrows from the guard. Shared with `relock`.
+pub fn wrap_in_block(text: &str, section: &CriticalSection) -> Option<TextEdit> {
+    let CriticalSection { items, first, last, name } = section;
+    let (first, last) = (*first, *last);
     let name = name.as_str();
     let wrapped = &items[first..=last];
     let later = &items[last + 1..];
@@ -56,8 +69,8 @@ pub fn scope_guard(ctx: &FixContext<'_>) -> Option<Fix> {
     }
     let start = wrapped[0].span().start;
     let end = wrapped[wrapped.len() - 1].span().end;
-    let indent = line_indent(ctx.text, start).to_owned();
-    let unit = indent_unit(ctx.text);
+    let indent = line_indent(text, start).to_owned();
+    let unit = indent_unit(text);
     let inner_indent = format!("{indent}{unit}");
 
     // A single output declared by the range's last `let` without `else`: its initializer
@@ -82,7 +95,7 @@ pub fn scope_guard(ctx: &FixContext<'_>) -> Option<Fix> {
     let mut body = String::new();
     body.push_str(&inner_indent);
     // An output declared `mut` but not changed inside the block is `mut` outside only.
-    let mut body_text = ctx.text[start as usize..body_end as usize].to_owned();
+    let mut body_text = text[start as usize..body_end as usize].to_owned();
     let mut mut_removals: Vec<(usize, usize)> = Vec::new();
     for (position, item) in wrapped.iter().enumerate() {
         let super::BlockItem::Stmt(ast::Stmt::LetStmt(inner)) = item else { continue };
@@ -149,12 +162,7 @@ pub fn scope_guard(ctx: &FixContext<'_>) -> Option<Fix> {
         replacement.push(';');
     }
     // Keep the original text from the first statement's own indentation onwards.
-    let edit = TextEdit { range: Span::new(start, end), replacement };
-    Some(Fix {
-        strategy: Strategy::Scope,
-        applicability: Applicability::MachineApplicable,
-        edits: vec![edit],
-    })
+    Some(TextEdit { range: Span::new(start, end), replacement })
 }
 
 struct Output {
