@@ -135,7 +135,7 @@ fn evaluable_twice(acquire: &SyntaxNode) -> bool {
         SyntaxKind::BIN_EXPR => false,
         SyntaxKind::METHOD_CALL_EXPR => ast::MethodCallExpr::cast(node)
             .and_then(|call| call.name_ref())
-            .is_some_and(|name| LOCK_METHODS.contains(&&*name.text())),
+            .is_some_and(|name| LOCK_METHODS.contains(&name.text())),
         _ => true,
     })
 }
@@ -196,7 +196,7 @@ fn needs_mut(ctx: &FixContext<'_>, items: &[BlockItem], name: &str) -> Option<bo
         for node in item.syntax().descendants() {
             if let Some(call) = ast::MacroCall::cast(node.clone()) {
                 let macro_name = call.path().and_then(|path| path.segment()?.name_ref());
-                let writes = macro_name.is_some_and(|n| matches!(&*n.text(), "write" | "writeln"));
+                let writes = macro_name.is_some_and(|n| matches!(n.text(), "write" | "writeln"));
                 if writes && mentions(call.syntax(), name) {
                     return Some(true);
                 }
@@ -220,10 +220,10 @@ fn needs_mut(ctx: &FixContext<'_>, items: &[BlockItem], name: &str) -> Option<bo
                 }
             } else if ast::RefExpr::cast(parent.clone()).is_some_and(|r| r.mut_token().is_some()) {
                 return Some(true);
-            } else if let Some(call) = ast::MethodCallExpr::cast(parent) {
-                if call.receiver().is_some_and(|receiver| receiver.syntax() == &place) {
-                    calls.push(call.syntax().text_range());
-                }
+            } else if let Some(call) = ast::MethodCallExpr::cast(parent)
+                && call.receiver().is_some_and(|receiver| receiver.syntax() == &place)
+            {
+                calls.push(call.syntax().text_range());
             }
         }
     }
