@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use crate::discover::SourceFileEntry;
 use crate::driver::{self, CheckRun};
 use crate::edit::Applicability;
-use crate::edit::engine::Applied;
+use crate::edit::engine::{Applied, RELOCK_HINT};
 use crate::finding::{Finding, Strategy};
 use crate::fixing::ProposedFile;
 use crate::transforms::async_mutex;
@@ -237,7 +237,8 @@ fn settle_outcomes(run: &CheckRun, files: &mut [ProposedFile], reasons: &[(Findi
         );
         for (skipped, key) in file.skipped.iter_mut().zip(keys) {
             if let Some((_, reason)) = reasons.iter().find(|(refused, _)| *refused == key) {
-                skipped.reason = format!("the lock was not switched to tokio's: {reason}");
+                let hint = if skipped.reason.ends_with(RELOCK_HINT) { RELOCK_HINT } else { "" };
+                skipped.reason = format!("the lock was not switched to tokio's: {reason}{hint}");
             }
         }
     }

@@ -301,6 +301,8 @@ fn async_mutex_refuses_locks_it_cannot_follow() {
     ] {
         assert!(summary.contains(reason), "no `{reason}` in:\n{summary}");
     }
+    // Each refused lock's guard could still be released before its await and taken again.
+    assert_eq!(summary.matches("`--strategy relock --unsafe-fixes`").count(), 4, "{summary}");
     let lib = std::fs::read_to_string(project.join("src/lib.rs")).unwrap();
     assert!(lib.contains("let counter = Arc::new(tokio::sync::Mutex::new(0));"), "{lib}");
     assert_eq!(lib.matches(".lock().await").count(), 1, "{lib}");

@@ -48,6 +48,10 @@ pub struct FileFixes {
     pub skipped: Vec<Skipped>,
 }
 
+/// Added to the reason a guard used after its await was not fixed, when the `relock`
+/// transform would split its critical section in two.
+pub const RELOCK_HINT: &str = "; or split the critical section in two (the lock released before the await and taken again after it, MaybeIncorrect): `--strategy relock --unsafe-fixes`";
+
 /// Most rounds one file gets: each round applies one fix, so this bounds fixes per file.
 const MAX_ROUNDS: usize = 200;
 
@@ -217,10 +221,14 @@ fn plan_fix(ctx: &FixContext<'_>, options: FixOptions) -> Result<crate::edit::Fi
             Some(Strategy::Drop) => vec![Strategy::Drop, Strategy::Scope],
             Some(Strategy::Scope) => vec![Strategy::Scope],
             Some(other) => {
-                return Err(format!(
+                let mut reason = format!(
                     "needs the `{}` strategy (the guard is used after the await), which works on the whole workspace with rust-analyzer's types: it was not loaded here",
                     other.name()
-                ));
+                );
+                if transforms::fix_with(Strategy::Relock, ctx).is_some() {
+                    reason.push_str(RELOCK_HINT);
+                }
+                return Err(reason);
             }
             None => return Err(no_fix_reason(finding)),
         },
@@ -242,6 +250,9 @@ fn plan_fix(ctx: &FixContext<'_>, options: FixOptions) -> Result<crate::edit::Fi
             "the `{}` fix may change behaviour (MaybeIncorrect): rerun with `--unsafe-fixes` to apply it",
             strategy.name()
         )),
+        None if options.strategy == StrategyChoice::Only(Strategy::Relock) => Err(
+            "`relock` needs a `let`-bound `Mutex`/`RwLock` guard that the awaiting statements do not use, acquired without calls of its own (it is acquired again)".into(),
+        ),
         None if finding.used_after_await => Err(
             "the guard is used after the await: neither `scope` nor `drop` can end it earlier (it needs `helper` or `async-mutex`)".into(),
         ),

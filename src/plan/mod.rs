@@ -6,6 +6,8 @@
 //! | is not used after the await                  | `scope` (a block ends it earlier) |
 //! | is used after the await, lock is blocking    | `async-mutex` (`lock_switch.rs`)  |
 //! | (any of the above, on request)               | `helper` with `--strategy helper` |
+//! | used after, the await does not use it        | `relock`, only on request and     |
+//! |   (on request: two critical sections)        |   with `--unsafe-fixes`           |
 //! | is a `RefCell` borrow used after the await   | none: restructure by hand         |
 //! | is a configured guard type used after it     | none: there is no lock to switch  |
 //! | sits in a `select!`/`join!` handler          | as above, inside the handler      |
