@@ -159,11 +159,11 @@ fn async_mutex_fixture() {
 }
 
 /// `transforms/relock/`: two critical sections (MaybeIncorrect, so `--unsafe-fixes`), with the
-/// cache fill's check repeated after re-locking. Two findings are left by design: an await
-/// that needs the guarded data, and a `RefCell` borrow.
+/// cache fill's check repeated after re-locking. Three findings are left by design: an await
+/// that needs the guarded data, a `RefCell` borrow, and a lock whose owner is rebound.
 #[test]
 fn relock_fixture() {
-    fix_fixture_crate("relock", &["--strategy", "relock", "--unsafe-fixes"], 2);
+    fix_fixture_crate("relock", &["--strategy", "relock", "--unsafe-fixes"], 3);
 }
 
 /// Fixes the fixture crate `transforms/<name>/` on a copy: snapshots the dry-run report and

@@ -251,7 +251,7 @@ fn plan_fix(ctx: &FixContext<'_>, options: FixOptions) -> Result<crate::edit::Fi
             strategy.name()
         )),
         None if options.strategy == StrategyChoice::Only(Strategy::Relock) => Err(
-            "`relock` needs a `let`-bound `Mutex`/`RwLock` guard that the awaiting statements do not use, acquired without calls of its own (it is acquired again)".into(),
+            "`relock` needs a `let`-bound `Mutex`/`RwLock` guard that the awaiting statements do not use, acquired without calls of its own and by names not rebound before it is acquired again".into(),
         ),
         None if finding.used_after_await => Err(
             "the guard is used after the await: neither `scope` nor `drop` can end it earlier (it needs `helper` or `async-mutex`)".into(),

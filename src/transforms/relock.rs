@@ -64,6 +64,9 @@ pub fn relock(ctx: &FixContext<'_>) -> Option<Fix> {
         return None; // the guard is also held across an await after it is used again
     }
     let last = (first + 1..awaiting).rev().find(|&at| mentions(items[at].syntax(), name));
+    if rebinds_any(&items[first + 1..resume], acquire.syntax()) {
+        return None; // `let m = …;` before the re-lock: `m.lock()` would be another lock
+    }
 
     let was_mut = pat.mut_token().is_some();
     let acquire_text = acquire.syntax().text().to_string();
@@ -137,6 +140,15 @@ fn evaluable_twice(acquire: &SyntaxNode) -> bool {
             .and_then(|call| call.name_ref())
             .is_some_and(|name| LOCK_METHODS.contains(&name.text())),
         _ => true,
+    })
+}
+
+/// Whether a `let` among the items binds a name the acquisition reads.
+fn rebinds_any(items: &[BlockItem], acquire: &SyntaxNode) -> bool {
+    items.iter().any(|item| {
+        let BlockItem::Stmt(ast::Stmt::LetStmt(inner)) = item else { return false };
+        let bound = inner.pat().map(|pat| bound_names(&pat)).unwrap_or_default();
+        bound.iter().any(|name| mentions(acquire, name))
     })
 }
 
