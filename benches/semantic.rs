@@ -11,6 +11,9 @@
 //!   item tree);
 //! - resolving the type of every expression of its own files through the oracle the analysis
 //!   uses: time per resolved site;
+//! - following every lock acquisition of its own files to all the places that hold and use
+//!   the lock (`lock_sites`, rust-analyzer's find-usages: what the async-mutex transform
+//!   searches before it switches a lock): time per acquisition;
 //! - `guardfix check` with `--semantic never` and `always`;
 //! - peak memory (VmHWM) of this process after all of it.
 //!
@@ -49,6 +52,7 @@ fn main() -> anyhow::Result<()> {
     // each body's inference); the second is the cost per site once that is done.
     let (sites, resolved, resolve) = resolve_every_expression(&loaded, &workspace)?;
     let (_, _, warm_resolve) = resolve_every_expression(&loaded, &workspace)?;
+    let (acquisitions, followed, follow) = follow_every_lock(&loaded, &workspace)?;
     drop(loaded);
 
     let check_with = |mode| {
@@ -71,6 +75,7 @@ fn main() -> anyhow::Result<()> {
          | load into rust-analyzer (once per run) | {:.2} s | {:.3} | {:.2} |\n\
          | type of every expression, first pass: {} sites, {} resolved | {:.3} s ({:.1} µs per site) | {:.4} | {:.3} |\n\
          | type of every expression, again (warm) | {:.4} s ({:.1} µs per site) | {:.5} | {:.4} |\n\
+         | every lock followed to its holders and uses: {} acquisitions, {} followed | {:.4} s ({:.2} ms per acquisition) | {:.5} | {:.4} |\n\
          | `guardfix check --semantic never` | {:.3} s | {:.4} | {:.3} |\n\
          | `guardfix check --semantic always` | {:.2} s | {:.3} | {:.2} |\n\n\
          Peak memory of the process (VmHWM): {} MiB.\n",
@@ -92,6 +97,12 @@ fn main() -> anyhow::Result<()> {
         warm_per_site,
         ratio(warm_resolve, cold_check),
         ratio(warm_resolve, warm_check),
+        acquisitions,
+        followed,
+        follow.as_secs_f64(),
+        follow.as_secs_f64() * 1e3 / acquisitions.max(1) as f64,
+        ratio(follow, cold_check),
+        ratio(follow, warm_check),
         syntactic.as_secs_f64(),
         ratio(syntactic, cold_check),
         ratio(syntactic, warm_check),
@@ -135,6 +146,32 @@ fn resolve_every_expression(
         }
     }
     Ok((sites, resolved, start.elapsed()))
+}
+
+/// Follows the lock of every `lock()`/`read()`/`write()` call in the workspace's own files to
+/// every holder and use (the async-mutex transform's search): how many calls, how many locks
+/// it could follow to the end, and how long it took.
+fn follow_every_lock(
+    loaded: &semantic::SemanticWorkspace,
+    workspace: &Path,
+) -> anyhow::Result<(usize, usize, Duration)> {
+    let mut acquisitions = 0usize;
+    let mut followed = 0usize;
+    let start = Instant::now();
+    for file in rust_files(workspace) {
+        let text = std::fs::read_to_string(&file)?;
+        loaded.set_text(&file, &text);
+        let tree = SourceFile::parse(&text, Edition::Edition2021).tree();
+        for call in tree.syntax().descendants().filter_map(ast::MethodCallExpr::cast) {
+            let name = call.name_ref().map(|name| name.text().to_string()).unwrap_or_default();
+            if matches!(name.as_str(), "lock" | "read" | "write") {
+                acquisitions += 1;
+                let range = call.syntax().text_range();
+                followed += usize::from(loaded.lock_sites(&file, range).is_ok());
+            }
+        }
+    }
+    Ok((acquisitions, followed, start.elapsed()))
 }
 
 fn time(run: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Result<Duration> {

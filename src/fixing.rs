@@ -220,6 +220,12 @@ pub fn compute_fixes_with_progress(
         })
         .collect();
     let mut files = files;
+    // The configuration's default strategy may have replaced `auto` since the run was set up.
+    let async_mutex = async_mutex
+        && matches!(
+            fix_options.strategy,
+            StrategyChoice::Auto | StrategyChoice::Only(Strategy::AsyncMutex)
+        );
     if async_mutex {
         crate::lock_switch::switch_locks(&run, &mut files);
     }

@@ -45,7 +45,12 @@ pub fn switch_locks(run: &CheckRun, files: &mut Vec<ProposedFile>) {
             break;
         };
         let path = key.path.clone();
-        let outcome = workspace.lock_sites(&path, finding.acquire.into()).and_then(|sites| {
+        // rust-analyzer may panic on code it does not expect: that lock is refused, the run
+        // goes on.
+        let search =
+            crate::parse::catch_panic(|| workspace.lock_sites(&path, finding.acquire.into()));
+        let sites = search.unwrap_or_else(|panic| Err(format!("rust-analyzer failed: {panic}")));
+        let outcome = sites.and_then(|sites| {
             let text_of = |file: &Path| current_text(files, file);
             let mut new_texts = async_mutex::convert(&sites, &finding.lock, &text_of)?;
             let manifests: BTreeSet<PathBuf> =
