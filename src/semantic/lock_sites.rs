@@ -303,7 +303,10 @@ impl<'db> Search<'_, 'db> {
                 if name_ref.syntax().ancestors().any(|node| ast::Use::can_cast(node.kind())) {
                     continue; // `use crate::state::STATE;`
                 }
-                self.refuse_in_macro(name_ref.syntax())?;
+                let in_macro = self.sema.hir_file_for(name_ref.syntax()).is_macro();
+                if in_macro {
+                    self.expression_macro(name_ref.syntax())?;
+                }
                 let parent = name_ref.syntax().parent().ok_or("a use without a parent")?;
                 if let Some(field) = ast::RecordExprField::cast(parent.clone()) {
                     // `Struct { lock: EXPR }`: the field's value comes from EXPR.
@@ -331,6 +334,10 @@ impl<'db> Search<'_, 'db> {
                         .is_some_and(|p| ast::RecordExprField::can_cast(p.kind()));
                 if shorthand_init {
                     self.origin(&named)?; // `Struct { lock }`: the field's value is the local `lock`
+                    continue;
+                }
+                if in_macro {
+                    self.use_in_macro(&named)?;
                     continue;
                 }
                 self.use_of(named)?;
@@ -443,6 +450,61 @@ impl<'db> Search<'_, 'db> {
             parent.text(),
             here()
         ))
+    }
+
+    /// A holder named in the arguments of an expression macro (`assert!(m.lock().is_ok())`):
+    /// only a method called on it right there is rewritten, at its place in the real file.
+    fn use_in_macro(&mut self, named: &ast::Expr) -> Result<(), String> {
+        let called = named.syntax().parent().and_then(ast::MethodCallExpr::cast).filter(|call| {
+            call.receiver().is_some_and(|receiver| receiver.syntax() == named.syntax())
+                && method_name(call).as_deref() != Some("clone")
+        });
+        if called.is_none() {
+            return Err(format!(
+                "`{}` is passed on inside a macro call ({}), which guardfix cannot follow",
+                self.sites.name,
+                self.location(named.syntax())
+            ));
+        }
+        let range = self.sema.original_range(named.syntax());
+        let path = self.path_of_file_id(range.file_id.file_id(self.db))?;
+        self.sites.uses.push((path, range.range));
+        Ok(())
+    }
+
+    /// Accepts a name inside one of std's expression macros (whose arguments are plain
+    /// expressions, evaluated where the macro is called); refuses any other macro.
+    fn expression_macro(&self, node: &SyntaxNode) -> Result<(), String> {
+        const EXPRESSION_MACROS: &[&str] = &[
+            "assert",
+            "assert_eq",
+            "assert_ne",
+            "debug_assert",
+            "debug_assert_eq",
+            "debug_assert_ne",
+            "println",
+            "eprintln",
+            "print",
+            "eprint",
+            "format",
+            "write",
+            "writeln",
+            "dbg",
+            "panic",
+            "vec",
+        ];
+        let range = self.sema.original_range(node);
+        let root = self.sema.parse(range.file_id);
+        let call =
+            root.syntax().covering_element(range.range).ancestors().find_map(ast::MacroCall::cast);
+        let name = call.as_ref().and_then(|call| call.path()?.segment()?.name_ref());
+        let outermost = call.as_ref().is_some_and(|call| {
+            call.syntax().ancestors().skip(1).all(|node| !ast::MacroCall::can_cast(node.kind()))
+        });
+        if outermost && name.is_some_and(|name| EXPRESSION_MACROS.contains(&name.text().as_ref())) {
+            return Ok(());
+        }
+        self.refuse_in_macro(node)
     }
 
     fn refuse_in_macro(&self, node: &SyntaxNode) -> Result<(), String> {

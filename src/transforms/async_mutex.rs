@@ -18,7 +18,8 @@
 //! std's `unwrap()`/`expect(…)`/`unwrap_or_else(…)`) in async code, and every literal must
 //! build the lock with `Mutex::new`. In sync code the acquisition becomes `blocking_lock()`
 //! (`blocking_read()`, `blocking_write()`) only where it provably runs off the runtime: in a
-//! closure given to `spawn_blocking` or `std::thread::spawn`. `blocking_lock()` panics on a
+//! closure given to `spawn_blocking` or `std::thread::spawn`, or a sync `#[test]` fn.
+//! `blocking_lock()` panics on a
 //! runtime thread, and guardfix cannot prove an ordinary sync fn never runs on one: the
 //! transform then refuses, naming the site. The std import is removed when nothing else in
 //! the file names the type. The crate must already depend on tokio with its `sync` feature
@@ -105,15 +106,19 @@ pub fn convert(
 
     for (path, range) in &sites.uses {
         let (text, root) = tree_of(path)?;
-        let receiver = node_with_range(&root, *range).and_then(ast::Expr::cast);
-        let receiver = receiver.ok_or_else(|| {
+        let receiver = node_with_range(&root, *range)
+            .and_then(ast::Expr::cast)
+            .map(|receiver| (receiver.clone(), receiver.syntax().clone()))
+            .or_else(|| macro_argument(&root, *range));
+        let (receiver, context) = receiver.ok_or_else(|| {
             format!(
                 "a use of `{}` in {} is not where rust-analyzer said",
                 sites.name,
                 path.display()
             )
         })?;
-        if let Some(edit) = convert_use(&receiver, &target, &located(path, &text, *range))? {
+        let at = located(path, &text, *range);
+        if let Some(edit) = convert_use(&receiver, &context, &target, &at)? {
             by_file.entry(path.clone()).or_default().push(edit);
         }
     }
@@ -207,6 +212,27 @@ fn insert_import(text: &str, path: &str, module: &[String]) -> Option<String> {
     Some(editor.finish().new_root().to_string())
 }
 
+/// The expression spanning exactly `range` inside a macro call's arguments, re-parsed with
+/// the real file's offsets (`analyse/macros.rs`), and the macro call, whose place in the file
+/// decides whether the code is async.
+fn macro_argument(root: &SyntaxNode, range: TextRange) -> Option<(ast::Expr, SyntaxNode)> {
+    use crate::analyse::macros::{MacroBody, read_macro};
+    let call = match root.covering_element(range) {
+        ra_ap_syntax::NodeOrToken::Node(node) => node,
+        ra_ap_syntax::NodeOrToken::Token(token) => token.parent()?,
+    }
+    .ancestors()
+    .find_map(ast::MacroCall::cast)?;
+    let MacroBody::Exprs { exprs, .. } = read_macro(&call, Edition::CURRENT) else { return None };
+    let found = exprs.iter().find_map(|expr| {
+        expr.syntax()
+            .descendants()
+            .filter(|node| node.text_range() == range)
+            .find_map(ast::Expr::cast)
+    })?;
+    Some((found, call.syntax().clone()))
+}
+
 /// The node spanning exactly `range` (the outermost one, as rust-analyzer's ranges are).
 fn node_with_range(root: &SyntaxNode, range: TextRange) -> Option<SyntaxNode> {
     if range.end() > root.text_range().end() {
@@ -283,6 +309,7 @@ fn reconstruct(init: &ast::Expr, target: &Target, name: &str) -> Result<TextEdit
 /// - `into_inner()`/`get_mut()`: tokio's return the value itself, so std's `.unwrap()` goes.
 fn convert_use(
     receiver: &ast::Expr,
+    context: &SyntaxNode,
     target: &Target,
     at: &str,
 ) -> Result<Option<TextEdit>, String> {
@@ -323,7 +350,7 @@ fn convert_use(
             }
         },
         _ if target.acquire_methods.contains(&method.as_str()) => {
-            await_acquisition(receiver, &call, &method, target, at).map(Some)
+            await_acquisition(context, &call, &method, target, at).map(Some)
         }
         _ => refuse(&format!("`{method}` on the lock has no tokio form guardfix knows")),
     }
@@ -332,16 +359,16 @@ fn convert_use(
 /// `x.field.lock().unwrap()` → `x.field.lock().await` in async code, `blocking_lock()` on a
 /// thread that is provably not a runtime worker; refused elsewhere.
 fn await_acquisition(
-    receiver: &ast::Expr,
+    context: &SyntaxNode,
     call: &ast::MethodCallExpr,
     method: &str,
     target: &Target,
     at: &str,
 ) -> Result<TextEdit, String> {
     let refuse = |what: &str| Err(format!("{at}: {what}"));
-    let replacement = if in_async_code(receiver.syntax()) {
+    let replacement = if in_async_code(context) {
         format!("{method}().await")
-    } else if on_blocking_thread(receiver.syntax()) {
+    } else if on_blocking_thread(context) {
         // `spawn_blocking` and `std::thread::spawn` closures never run on a runtime thread.
         format!("blocking_{method}()")
     } else {
@@ -368,17 +395,21 @@ fn await_acquisition(
 }
 
 /// Whether the code runs in a closure handed to `spawn_blocking` or `std::thread::spawn`
-/// (and not in a fn or closure nested inside it): a thread that is never a runtime worker.
+/// (and not in a fn or closure nested inside it), or directly in a sync `#[test]` fn: a
+/// thread that is never a runtime worker.
 fn on_blocking_thread(node: &SyntaxNode) -> bool {
     let Some(closure) = node.ancestors().find_map(|ancestor| {
-        if ast::Fn::can_cast(ancestor.kind()) {
-            return Some(None);
+        if let Some(function) = ast::Fn::cast(ancestor.clone()) {
+            return Some(Err(function));
         }
-        ast::ClosureExpr::cast(ancestor).map(Some)
+        ast::ClosureExpr::cast(ancestor).map(Ok)
     }) else {
         return false;
     };
-    let Some(closure) = closure else { return false };
+    let closure = match closure {
+        Ok(closure) => closure,
+        Err(function) => return function.async_token().is_none() && is_test(&function),
+    };
     let call = closure
         .syntax()
         .parent()
@@ -395,6 +426,12 @@ fn on_blocking_thread(node: &SyntaxNode) -> bool {
             || callee == "thread::spawn"
             || callee == "std::thread::spawn"
     })
+}
+
+/// `#[test] fn …`: the test harness runs it on a thread of its own.
+fn is_test(function: &ast::Fn) -> bool {
+    use ra_ap_syntax::ast::HasAttrs;
+    function.attrs().any(|attr| attr.as_simple_atom().is_some_and(|name| name == "test"))
 }
 
 /// Whether the innermost fn, closure or block that decides is async.
@@ -556,12 +593,12 @@ mod tests {
         let target = target_for("std::sync::Mutex").unwrap();
         let uses: Vec<ast::Expr> =
             root.descendants().filter_map(ast::FieldExpr::cast).map(ast::Expr::FieldExpr).collect();
-        assert_eq!(convert_use(&uses[0], &target, "x"), Ok(None));
-        let edit = convert_use(&uses[1], &target, "x").unwrap().unwrap();
+        assert_eq!(convert_use(&uses[0], &uses[0].syntax(), &target, "x"), Ok(None));
+        let edit = convert_use(&uses[1], &uses[1].syntax(), &target, "x").unwrap().unwrap();
         assert!(
             apply_edits(text, &[edit]).unwrap().contains("fn g(s: S) -> u32 { s.m.into_inner() }")
         );
-        assert!(convert_use(&uses[2], &target, "x").is_err());
+        assert!(convert_use(&uses[2], &uses[2].syntax(), &target, "x").is_err());
     }
 
     #[test]
@@ -571,18 +608,45 @@ mod tests {
         let target = target_for("std::sync::Mutex").unwrap();
         let uses: Vec<ast::Expr> =
             root.descendants().filter_map(ast::FieldExpr::cast).map(ast::Expr::FieldExpr).collect();
-        assert!(convert_use(&uses[0], &target, "x").is_err());
+        assert!(convert_use(&uses[0], &uses[0].syntax(), &target, "x").is_err());
         let blocking = "fn h(s: std::sync::Arc<S>) { tokio::task::spawn_blocking(move || *s.m.lock().unwrap()); }";
         let blocking_root = SourceFile::parse(blocking, Edition::CURRENT).tree().syntax().clone();
         let use_site = ast::Expr::FieldExpr(
             blocking_root.descendants().find_map(ast::FieldExpr::cast).unwrap(),
         );
-        let edit = convert_use(&use_site, &target, "x").unwrap().unwrap();
+        let edit = convert_use(&use_site, &use_site.syntax(), &target, "x").unwrap().unwrap();
         assert!(apply_edits(blocking, &[edit]).unwrap().contains("*s.m.blocking_lock());"));
-        let edit = convert_use(&uses[1], &target, "x").unwrap().unwrap();
+        let edit = convert_use(&uses[1], &uses[1].syntax(), &target, "x").unwrap().unwrap();
         assert_eq!(
             apply_edits(text, &[edit]).unwrap().lines().last(),
             Some("async fn g(s: &S) -> u32 { *s.m.lock().await }")
         );
+    }
+
+    #[test]
+    fn a_sync_test_fn_takes_the_lock_blocking() {
+        let text = "#[test]\nfn t() { assert_eq!(*S.m.lock().unwrap(), 0); let f = || *S.m.lock().unwrap(); }\n#[tokio::test]\nfn u() { *S.m.lock().unwrap(); }\n";
+        let root = root(text);
+        let target = target_for("std::sync::Mutex").unwrap();
+        let uses: Vec<ast::Expr> =
+            root.descendants().filter_map(ast::FieldExpr::cast).map(ast::Expr::FieldExpr).collect();
+        // `assert_eq!`'s argument is a token tree here; its place is the macro call's.
+        let call = root.descendants().find(|node| ast::MacroCall::can_cast(node.kind())).unwrap();
+        let (in_macro, context) = macro_argument(
+            &root,
+            TextRange::new(
+                text.find("S.m").unwrap().try_into().unwrap(),
+                (text.find("S.m").unwrap() + 3).try_into().unwrap(),
+            ),
+        )
+        .unwrap();
+        assert_eq!(context, call);
+        let edit = convert_use(&in_macro, &context, &target, "x").unwrap().unwrap();
+        assert!(
+            apply_edits(text, &[edit]).unwrap().contains("assert_eq!(*S.m.blocking_lock(), 0)")
+        );
+        // A closure inside the test may be handed to anything; `#[tokio::test]` runs on a runtime.
+        assert!(convert_use(&uses[0], uses[0].syntax(), &target, "x").is_err());
+        assert!(convert_use(&uses[1], uses[1].syntax(), &target, "x").is_err());
     }
 }

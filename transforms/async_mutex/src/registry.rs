@@ -45,6 +45,12 @@ mod tests {
         assert_send(name_of(1));
     }
 
+    /// A sync `#[test]` runs on the harness's thread: `blocking_read()` is safe there.
+    #[test]
+    fn no_name_for_id_zero() {
+        assert!(!NAMES.read().unwrap().contains_key(&0));
+    }
+
     #[tokio::test(flavor = "current_thread")]
     async fn records_and_names() {
         assert_eq!(record(7).await, 1);
