@@ -501,7 +501,7 @@ impl<'db> Search<'_, 'db> {
         let outermost = call.as_ref().is_some_and(|call| {
             call.syntax().ancestors().skip(1).all(|node| !ast::MacroCall::can_cast(node.kind()))
         });
-        if outermost && name.is_some_and(|name| EXPRESSION_MACROS.contains(&name.text().as_ref())) {
+        if outermost && name.is_some_and(|name| EXPRESSION_MACROS.contains(&name.text())) {
             return Ok(());
         }
         self.refuse_in_macro(node)

@@ -593,12 +593,12 @@ mod tests {
         let target = target_for("std::sync::Mutex").unwrap();
         let uses: Vec<ast::Expr> =
             root.descendants().filter_map(ast::FieldExpr::cast).map(ast::Expr::FieldExpr).collect();
-        assert_eq!(convert_use(&uses[0], &uses[0].syntax(), &target, "x"), Ok(None));
-        let edit = convert_use(&uses[1], &uses[1].syntax(), &target, "x").unwrap().unwrap();
+        assert_eq!(convert_use(&uses[0], uses[0].syntax(), &target, "x"), Ok(None));
+        let edit = convert_use(&uses[1], uses[1].syntax(), &target, "x").unwrap().unwrap();
         assert!(
             apply_edits(text, &[edit]).unwrap().contains("fn g(s: S) -> u32 { s.m.into_inner() }")
         );
-        assert!(convert_use(&uses[2], &uses[2].syntax(), &target, "x").is_err());
+        assert!(convert_use(&uses[2], uses[2].syntax(), &target, "x").is_err());
     }
 
     #[test]
@@ -608,15 +608,15 @@ mod tests {
         let target = target_for("std::sync::Mutex").unwrap();
         let uses: Vec<ast::Expr> =
             root.descendants().filter_map(ast::FieldExpr::cast).map(ast::Expr::FieldExpr).collect();
-        assert!(convert_use(&uses[0], &uses[0].syntax(), &target, "x").is_err());
+        assert!(convert_use(&uses[0], uses[0].syntax(), &target, "x").is_err());
         let blocking = "fn h(s: std::sync::Arc<S>) { tokio::task::spawn_blocking(move || *s.m.lock().unwrap()); }";
         let blocking_root = SourceFile::parse(blocking, Edition::CURRENT).tree().syntax().clone();
         let use_site = ast::Expr::FieldExpr(
             blocking_root.descendants().find_map(ast::FieldExpr::cast).unwrap(),
         );
-        let edit = convert_use(&use_site, &use_site.syntax(), &target, "x").unwrap().unwrap();
+        let edit = convert_use(&use_site, use_site.syntax(), &target, "x").unwrap().unwrap();
         assert!(apply_edits(blocking, &[edit]).unwrap().contains("*s.m.blocking_lock());"));
-        let edit = convert_use(&uses[1], &uses[1].syntax(), &target, "x").unwrap().unwrap();
+        let edit = convert_use(&uses[1], uses[1].syntax(), &target, "x").unwrap().unwrap();
         assert_eq!(
             apply_edits(text, &[edit]).unwrap().lines().last(),
             Some("async fn g(s: &S) -> u32 { *s.m.lock().await }")
