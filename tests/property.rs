@@ -24,6 +24,7 @@ use std::cell::Cell;
 use guardfix::analyse::{CheckOptions, check_source};
 use guardfix::discover::Edition;
 use guardfix::edit::engine::{FixOptions, StrategyChoice, fix_file};
+use guardfix::finding::Strategy as FixStrategy;
 use guardfix::render::diff::unified_diff;
 use proptest::collection::vec;
 use proptest::option;
@@ -1171,7 +1172,8 @@ fn bump(cell: &Cell<usize>, by: usize) {
     cell.set(cell.get() + by);
 }
 
-/// Checks and fixes one file in both editions, with and without unsafe fixes.
+/// Checks and fixes one file in both editions, with and without unsafe fixes, and with the
+/// `relock` strategy (MaybeIncorrect, so only with them).
 fn check_and_fix(text: &str, check: CheckOptions, stats: &Stats) -> Result<(), TestCaseError> {
     for edition in EDITIONS {
         let before = check_source(text, edition, check);
@@ -1181,9 +1183,12 @@ fn check_and_fix(text: &str, check: CheckOptions, stats: &Stats) -> Result<(), T
             bump(&stats.with_findings, !before.is_empty() as usize);
             bump(&stats.findings, before.len());
         }
-        for unsafe_fixes in [false, true] {
-            let options = FixOptions { strategy: StrategyChoice::Auto, unsafe_fixes, check };
-            let what = format!("edition {edition:?}, unsafe_fixes {unsafe_fixes}");
+        let relock = StrategyChoice::Only(FixStrategy::Relock);
+        for (strategy, unsafe_fixes) in
+            [(StrategyChoice::Auto, false), (StrategyChoice::Auto, true), (relock, true)]
+        {
+            let options = FixOptions { strategy, unsafe_fixes, check };
+            let what = format!("edition {edition:?}, {strategy:?}, unsafe_fixes {unsafe_fixes}");
             let fixes = fix_file(text, edition, None, options);
             prop_assert_eq!(
                 fixes.applied.is_empty(),
@@ -1344,5 +1349,30 @@ async fn f(m: &Mutex<u32>) {
         let fixes = fix_file(text, edition, None, options);
         let after = fixes.new_text.as_deref().unwrap_or(text);
         assert_eq!(after.matches("drop(g)").count(), 1, "{edition:?}:\n{after}");
+    }
+}
+
+/// Found by `generated_programs_check_and_fix_cleanly` (4000 cases): in a fn written on one
+/// line, hoisting an await out of one statement split the line, which changed the identity the
+/// engine gave every other finding of the fn (the fn's first line); the `drop` fix of another
+/// guard then looked like it introduced a new finding, and a second run still had work to do.
+#[test]
+fn fixes_in_a_one_line_fn_reach_a_fixpoint_in_one_run() {
+    let text = "use std::sync::Mutex;
+async fn fetch(n: usize) -> Result<u32, ()> { Ok(n as u32) }
+struct S0 { f0: Mutex<Vec<u32>> }
+async fn f0(state: &S0) { let c1 = async { state.f0.lock().unwrap().push(fetch(1).await.unwrap_or(0)); }; c1.await; if true { let g2 = state.f0.lock().unwrap(); let fut3 = async { }; fut3.await; } }
+";
+    for edition in EDITIONS {
+        let options = FixOptions {
+            strategy: StrategyChoice::Auto,
+            unsafe_fixes: false,
+            check: CheckOptions::default(),
+        };
+        let first = fix_file(text, edition, None, options);
+        assert_eq!(first.applied.len(), 2, "{edition:?}: {:?}", first.skipped);
+        let after = first.new_text.expect("two fixes");
+        let second = fix_file(&after, edition, None, options);
+        assert!(second.new_text.is_none(), "{edition:?}: a second run changed\n{after}");
     }
 }

@@ -356,7 +356,7 @@ struct FindingKey {
     kind: &'static str,
     binding: Option<String>,
     acquire_text: String,
-    /// The first line of the enclosing fn or async block: several fns lock the same way.
+    /// The enclosing fn's signature (or `async move` of a block): several fns lock the same way.
     context_head: String,
 }
 
@@ -368,12 +368,10 @@ impl FindingKey {
             .to_owned();
         let context =
             text.get(finding.context.start as usize..finding.context.end as usize).unwrap_or("");
-        let context_head = context
-            .lines()
-            .find(|line| line.contains("fn ") || line.contains("async"))
-            .unwrap_or("")
-            .trim()
-            .to_owned();
+        // Up to the body's `{`, whitespace collapsed: a fix inside the body (even one that
+        // breaks a one-line fn into lines) leaves it as it was.
+        let signature = context.split('{').next().unwrap_or("");
+        let context_head = signature.split_whitespace().collect::<Vec<_>>().join(" ");
         FindingKey {
             kind: finding.kind.code(),
             binding: finding.binding.clone(),
