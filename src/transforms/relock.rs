@@ -65,7 +65,7 @@ pub fn relock(ctx: &FixContext<'_>) -> Option<Fix> {
     }
     let last = (first + 1..awaiting).rev().find(|&at| mentions(items[at].syntax(), name));
     if rebinds_any(&items[first + 1..resume], acquire.syntax()) {
-        return None; // `let m = …;` before the re-lock: `m.lock()` would be another lock
+        return None; // `let m = …;` or `i += 1` before the re-lock: it would take another lock
     }
 
     let was_mut = pat.mut_token().is_some();
@@ -143,12 +143,37 @@ fn evaluable_twice(acquire: &SyntaxNode) -> bool {
     })
 }
 
-/// Whether a `let` among the items binds a name the acquisition reads.
+/// Whether a `let` among the items rebinds a local the acquisition reads, or an assignment
+/// among them changes a place it reads (`i += 1` for `locks[i].lock()`, `self.m = …`).
 fn rebinds_any(items: &[BlockItem], acquire: &SyntaxNode) -> bool {
+    let compact =
+        |node: &SyntaxNode| node.text().to_string().split_whitespace().collect::<String>();
+    let places: Vec<String> = acquire
+        .descendants()
+        .filter(|node| {
+            matches!(
+                node.kind(),
+                SyntaxKind::PATH_EXPR | SyntaxKind::FIELD_EXPR | SyntaxKind::INDEX_EXPR
+            )
+        })
+        .map(|node| compact(&node))
+        .collect();
+    let reads = |lhs: &str| {
+        places.iter().any(|place| {
+            place == lhs || place.strip_prefix(lhs).is_some_and(|rest| rest.starts_with(['.', '[']))
+        })
+    };
     items.iter().any(|item| {
-        let BlockItem::Stmt(ast::Stmt::LetStmt(inner)) = item else { return false };
-        let bound = inner.pat().map(|pat| bound_names(&pat)).unwrap_or_default();
-        bound.iter().any(|name| mentions(acquire, name))
+        if let BlockItem::Stmt(ast::Stmt::LetStmt(inner)) = item {
+            let bound = inner.pat().map(|pat| bound_names(&pat)).unwrap_or_default();
+            if bound.iter().any(|name| reads(name)) {
+                return true;
+            }
+        }
+        item.syntax().descendants().filter_map(ast::BinExpr::cast).any(|assignment| {
+            matches!(assignment.op_kind(), Some(ast::BinaryOp::Assignment { .. }))
+                && assignment.lhs().is_some_and(|lhs| reads(&compact(lhs.syntax())))
+        })
     })
 }
 
@@ -270,4 +295,52 @@ fn place_around(mut place: SyntaxNode) -> SyntaxNode {
         place = parent;
     }
     place
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analyse::CheckOptions;
+    use crate::edit::engine::{FixOptions, StrategyChoice, fix_file};
+    use crate::finding::Strategy;
+
+    fn relocked(text: &str) -> Option<String> {
+        let options = FixOptions {
+            strategy: StrategyChoice::Only(Strategy::Relock),
+            unsafe_fixes: true,
+            check: CheckOptions::default(),
+        };
+        fix_file(text, ra_ap_syntax::Edition::Edition2021, None, options).new_text
+    }
+
+    const PRELUDE: &str = "use std::sync::Mutex;\nasync fn tick() {}\n";
+
+    #[test]
+    fn a_guard_named_after_its_field_is_taken_again() {
+        let text = format!(
+            "{PRELUDE}struct S {{ cache: Mutex<Vec<u32>> }}\nimpl S {{\n    async fn f(&self) {{\n        let mut cache = self.cache.lock().unwrap();\n        cache.push(1);\n        tick().await;\n        cache.push(2);\n    }}\n}}\n"
+        );
+        let after = relocked(&text).expect("two critical sections");
+        assert_eq!(after.matches("self.cache.lock().unwrap()").count(), 2, "{after}");
+        assert!(after.contains("        tick().await;\n        let mut cache = self.cache.lock().unwrap();\n        cache.push(2);"), "{after}");
+    }
+
+    #[test]
+    fn a_place_the_acquisition_reads_must_not_change_before_it_runs_again() {
+        let index = format!(
+            "{PRELUDE}async fn f(locks: &[Mutex<u32>]) {{\n    let mut i = 0;\n    let mut g = locks[i].lock().unwrap();\n    *g += 1;\n    i += 1;\n    tick().await;\n    *g += 1;\n    let _ = i;\n}}\n"
+        );
+        assert_eq!(relocked(&index), None);
+        let rebound = format!(
+            "{PRELUDE}async fn f(m: &Mutex<u32>, other: &Mutex<u32>) {{\n    let mut g = m.lock().unwrap();\n    *g += 1;\n    let m = other;\n    tick().await;\n    *g += 1;\n    let _ = m;\n}}\n"
+        );
+        assert_eq!(relocked(&rebound), None);
+    }
+
+    #[test]
+    fn an_acquisition_with_calls_of_its_own_is_not_repeated() {
+        let text = format!(
+            "{PRELUDE}fn pick() -> &'static Mutex<u32> {{ todo!() }}\nasync fn f() {{\n    let mut g = pick().lock().unwrap();\n    *g += 1;\n    tick().await;\n    *g += 1;\n}}\n"
+        );
+        assert_eq!(relocked(&text), None);
+    }
 }
