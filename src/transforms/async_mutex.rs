@@ -126,11 +126,45 @@ pub fn convert(
     let mut new_texts = BTreeMap::new();
     for (path, edits) in by_file {
         let (text, root) = tree_of(&path)?;
+        if let Some(range) = names_a_guard_type(&root, &target) {
+            return Err(format!(
+                "{}: a type names the blocking lock's guard, which tokio's lock does not hand out; switch it by hand",
+                located(&path, &text, range)
+            ));
+        }
         let new_text = with_imports(&text, &root, edits, &target)
             .ok_or_else(|| format!("the edits to {} overlap", path.display()))?;
         new_texts.insert(path, new_text);
     }
     Ok(new_texts)
+}
+
+/// Where a file names std's or parking_lot's guard type for the lock (`MutexGuard<'_, T>` in a
+/// helper's parameter): the switched acquisitions would hand that code tokio's guard. Names
+/// qualified with `tokio::` are tokio's own.
+fn names_a_guard_type(root: &SyntaxNode, target: &Target) -> Option<TextRange> {
+    let guards: &[&str] = match target.type_name {
+        "Mutex" => &["MutexGuard", "MappedMutexGuard"],
+        _ => &[
+            "RwLockReadGuard",
+            "RwLockWriteGuard",
+            "MappedRwLockReadGuard",
+            "MappedRwLockWriteGuard",
+        ],
+    };
+    let tokio_guards: Vec<String> = root
+        .descendants()
+        .filter_map(ast::UseTree::cast)
+        .filter(|tree| tree.use_tree_list().is_none() && full_path(tree).starts_with("tokio::"))
+        .filter_map(|tree| imported_name(&tree))
+        .collect();
+    root.descendants().filter_map(ast::PathType::cast).find_map(|path_type| {
+        let path = path_type.path()?;
+        let name = last_name(&path)?;
+        let qualified = path.syntax().text().to_string();
+        let tokio = qualified.starts_with("tokio") || tokio_guards.contains(&name);
+        (guards.contains(&name.as_str()) && !tokio).then(|| path_type.syntax().text_range())
+    })
 }
 
 /// Applies a file's edits and settles its imports: when the file imported std's lock and no
@@ -174,11 +208,16 @@ fn tokio_import(root: &SyntaxNode, target: &Target) -> Option<String> {
         if tree.use_tree_list().is_some() || full_path(&tree) != target.tokio_path {
             return None;
         }
-        match tree.rename() {
-            Some(rename) => Some(rename.name()?.text().to_string()),
-            None => Some(target.type_name.to_owned()),
-        }
+        imported_name(&tree)
     })
+}
+
+/// The name a `use` tree brings into scope: its rename, else its last segment.
+fn imported_name(tree: &ast::UseTree) -> Option<String> {
+    match tree.rename() {
+        Some(rename) => Some(rename.name()?.text().to_string()),
+        None => last_name(&tree.path()?),
+    }
 }
 
 /// `text` with `use PATH;` inserted in the module `module` (names from the file's root) by
@@ -584,6 +623,22 @@ mod tests {
         );
         assert_eq!(without_import("use std::sync::Mutex;\nfn f() {}\n"), "fn f() {}\n");
         assert!(remove_import(&root("use my::Mutex;\n"), "use my::Mutex;\n", "Mutex").is_none());
+    }
+
+    #[test]
+    fn std_guard_types_stop_the_switch_and_tokio_ones_do_not() {
+        let target = target_for("std::sync::Mutex").unwrap();
+        let std_guard = "use std::sync::MutexGuard;\nfn helper(g: &mut MutexGuard<'_, u32>) {}\n";
+        let range = names_a_guard_type(&root(std_guard), &target).expect("std's guard");
+        assert_eq!(&std_guard[range], "MutexGuard<'_, u32>");
+        let tokio_guard = "use tokio::sync::MutexGuard;\nfn helper(g: &mut MutexGuard<'_, u32>) {}\nfn other(g: tokio::sync::MutexGuard<'_, u8>) {}\n";
+        assert_eq!(names_a_guard_type(&root(tokio_guard), &target), None);
+        let read_guard = "fn helper(g: std::sync::RwLockReadGuard<'_, u32>) {}\n";
+        assert_eq!(names_a_guard_type(&root(read_guard), &target), None);
+        assert!(
+            names_a_guard_type(&root(read_guard), &target_for("std::sync::RwLock").unwrap())
+                .is_some()
+        );
     }
 
     #[test]
