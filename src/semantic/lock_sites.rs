@@ -119,7 +119,7 @@ impl<'db> Search<'_, 'db> {
         let cannot = || {
             Err(format!(
                 "the lock comes from `{}` ({}), which guardfix cannot follow",
-                expr.syntax().text(),
+                snippet(expr.syntax()),
                 self.location(expr.syntax())
             ))
         };
@@ -243,7 +243,8 @@ impl<'db> Search<'_, 'db> {
         for (_, references) in callers {
             for reference in references {
                 let FileReferenceNode::NameRef(name_ref) = reference.name else {
-                    return Err(format!("`{function_node}` is named in an unknown shape"));
+                    let name = function.name(self.db).as_str().to_owned();
+                    return Err(format!("`{name}` is named in a shape guardfix cannot follow"));
                 };
                 self.refuse_in_macro(name_ref.syntax())?;
                 let argument = self.argument_at(&name_ref, index, has_self).ok_or_else(|| {
@@ -358,7 +359,8 @@ impl<'db> Search<'_, 'db> {
                 if method_name(&call).as_deref() != Some("clone") {
                     if value.syntax() != named.syntax() {
                         return Err(format!(
-                            "`{call}` calls a method on a borrow of the lock ({})",
+                            "`{}` calls a method on a borrow of the lock ({})",
+                            snippet(call.syntax()),
                             self.location(call.syntax())
                         ));
                     }
@@ -407,7 +409,8 @@ impl<'db> Search<'_, 'db> {
                         let has_self = function.self_param(self.db).is_some();
                         if has_self && index == 0 {
                             return Err(format!(
-                                "the lock is the receiver of `{call}` ({})",
+                                "the lock is the receiver of `{}` ({})",
+                                snippet(call.syntax()),
                                 here()
                             ));
                         }
@@ -447,7 +450,7 @@ impl<'db> Search<'_, 'db> {
         }
         Err(format!(
             "the lock goes into `{}` ({}), which guardfix cannot follow",
-            parent.text(),
+            snippet(parent),
             here()
         ))
     }
@@ -572,6 +575,15 @@ fn wrapping(parent: &SyntaxNode) -> Option<ast::Expr> {
     }
     let call = parent.parent().filter(|_| ast::ArgList::can_cast(parent.kind()));
     call.and_then(ast::CallExpr::cast).filter(is_clone_call).map(ast::Expr::CallExpr)
+}
+
+/// Code quoted in a refusal: whitespace collapsed, cut after 60 characters.
+fn snippet(node: &SyntaxNode) -> String {
+    let text = node.text().to_string().split_whitespace().collect::<Vec<_>>().join(" ");
+    match text.char_indices().nth(60) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text,
+    }
 }
 
 /// `Arc::clone(&x)`, `Rc::clone(&x)`, `Clone::clone(&x)`: a path call to `clone` with one
