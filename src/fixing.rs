@@ -34,6 +34,9 @@ pub struct ProposedFile {
     /// the original; [`ProposedFile::outcomes`] maps them back.
     pub applied: Vec<Applied>,
     pub skipped: Vec<Skipped>,
+    /// The other files a lock switch (async-mutex) edited together with this one: written,
+    /// reviewed and applied all together or not at all.
+    pub switched_with: Vec<std::path::PathBuf>,
 }
 
 impl ProposedFile {
@@ -216,7 +219,17 @@ pub fn compute_fixes_with_progress(
                 file.syntax_errors,
             );
             let FileFixes { new_text, applied, skipped } = fixes;
-            ProposedFile { entry, source, findings, syntax_errors, new_text, applied, skipped }
+            let switched_with = Vec::new();
+            ProposedFile {
+                entry,
+                source,
+                findings,
+                syntax_errors,
+                new_text,
+                applied,
+                skipped,
+                switched_with,
+            }
         })
         .collect();
     let mut files = files;

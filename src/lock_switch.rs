@@ -39,6 +39,7 @@ pub fn switch_locks(run: &CheckRun, files: &mut Vec<ProposedFile>) {
         }
     }
     let mut refused: HashSet<FindingKey> = HashSet::new();
+    let mut switched_together: Vec<BTreeSet<PathBuf>> = Vec::new();
     let mut reasons: Vec<(FindingKey, String)> = Vec::new();
     for _ in 0..MAX_LOCKS {
         let Some((key, finding)) = next_candidate(run, files, &refused, &wanted) else {
@@ -63,12 +64,13 @@ pub fn switch_locks(run: &CheckRun, files: &mut Vec<ProposedFile>) {
             Ok(new_texts)
         });
         match outcome {
-            Ok(edits) => {
-                if let Err(reason) = apply(files, &edits, workspace) {
+            Ok(edits) => match apply(files, &edits, workspace) {
+                Ok(()) => switched_together.push(edits.keys().cloned().collect()),
+                Err(reason) => {
                     reasons.push((key.clone(), reason));
                     refused.insert(key);
                 }
-            }
+            },
             Err(reason) => {
                 reasons.push((key.clone(), reason));
                 refused.insert(key);
@@ -83,6 +85,25 @@ pub fn switch_locks(run: &CheckRun, files: &mut Vec<ProposedFile>) {
         }
     }
     settle_outcomes(run, files, &reasons);
+    link_switched_files(files, switched_together);
+}
+
+/// Records, in each file a lock switch edited, the other files edited with it (through any
+/// chain of switches that share a file): they only compile together.
+fn link_switched_files(files: &mut [ProposedFile], mut groups: Vec<BTreeSet<PathBuf>>) {
+    let mut merged: Vec<BTreeSet<PathBuf>> = Vec::new();
+    while let Some(mut group) = groups.pop() {
+        while let Some(at) = merged.iter().position(|other| !other.is_disjoint(&group)) {
+            group.extend(merged.swap_remove(at));
+        }
+        merged.push(group);
+    }
+    for file in files.iter_mut() {
+        if let Some(group) = merged.iter().find(|group| group.contains(&file.entry.path)) {
+            file.switched_with =
+                group.iter().filter(|path| **path != file.entry.path).cloned().collect();
+        }
+    }
 }
 
 /// A finding across rounds, whose offsets move as other locks are switched: its file, the
@@ -190,6 +211,7 @@ fn apply(
                     new_text: Some(after),
                     applied: Vec::new(),
                     skipped: Vec::new(),
+                    switched_with: Vec::new(),
                 });
             }
         }

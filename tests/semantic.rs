@@ -311,3 +311,57 @@ fn async_mutex_refuses_locks_it_cannot_follow() {
     let check = cargo(&project, &["check", "--quiet"]);
     assert!(check.status.success(), "cargo check failed:\n{}", text(&check.stderr));
 }
+
+/// A lock switch migrated as snapshots: the files it changed name each other
+/// (`info.together`), and `apply` writes none of them until all are accepted, then all.
+#[test]
+fn a_migrated_lock_switch_is_applied_all_together_or_not_at_all() {
+    require_rust_src();
+    let scratch = tempfile::tempdir().unwrap();
+    let project = scratch.path().join("service");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/projects/async_mutex_service");
+    copy_dir(&fixture, &project);
+    let snapshots = scratch.path().join("snapshots");
+    let (project_arg, snapshots_arg) = (project.to_str().unwrap(), snapshots.to_str().unwrap());
+    let migrate = guardfix(&["migrate", project_arg, "--snapshots", snapshots_arg], &[]);
+    assert!(migrate.status.success(), "{}", text(&migrate.stderr));
+    let state = std::fs::read_to_string(snapshots.join("src__state.rs.snap.new")).unwrap();
+    assert!(state.contains("  together:\n"), "{state}");
+    for other in ["Cargo.toml", "src/login.rs", "src/logout.rs", "src/audit.rs", "src/settings.rs"]
+    {
+        assert!(state.contains(&format!("    - {other}\n")), "no {other} in:\n{state}");
+    }
+
+    // Everything accepted but logout.rs: nothing is written.
+    let pending: Vec<PathBuf> = std::fs::read_dir(&snapshots)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.to_string_lossy().ends_with(".snap.new"))
+        .collect();
+    let accept = |path: &Path| {
+        let accepted = path.to_string_lossy().trim_end_matches(".new").to_owned();
+        std::fs::rename(path, accepted).unwrap();
+    };
+    for path in pending.iter().filter(|path| !path.ends_with("src__logout.rs.snap.new")) {
+        accept(path);
+    }
+    let before: Vec<String> = ["src/state.rs", "src/login.rs", "Cargo.toml"]
+        .iter()
+        .map(|file| std::fs::read_to_string(project.join(file)).unwrap())
+        .collect();
+    let partial = guardfix(&["apply", "--snapshots", snapshots_arg, "--allow-no-vcs"], &[]);
+    let report = format!("{}{}", text(&partial.stdout), text(&partial.stderr));
+    assert!(report.contains("src/logout.rs, whose snapshot is not accepted"), "{report}");
+    for (file, before) in ["src/state.rs", "src/login.rs", "Cargo.toml"].iter().zip(&before) {
+        assert_eq!(&std::fs::read_to_string(project.join(file)).unwrap(), before, "{file}");
+    }
+
+    // logout.rs accepted too: the whole switch is written, and the crate's tests pass.
+    accept(&snapshots.join("src__logout.rs.snap.new"));
+    let full = guardfix(&["apply", "--snapshots", snapshots_arg, "--allow-no-vcs"], &[]);
+    assert!(full.status.success(), "{}{}", text(&full.stdout), text(&full.stderr));
+    let login = std::fs::read_to_string(project.join("src/login.rs")).unwrap();
+    assert!(login.contains("state.sessions.lock().await"), "{login}");
+    let tests = cargo(&project, &["test", "--quiet"]);
+    assert!(tests.status.success(), "cargo test failed:\n{}", text(&tests.stderr));
+}

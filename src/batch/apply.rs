@@ -8,10 +8,12 @@
 //!    code as `fix`, and must produce exactly the reviewed diff: what gets written is what was
 //!    reviewed, and the engine's checks (it parses, the finding is gone) still stand behind it.
 //!    A mismatch (another guardfix version, other files of the crate changed) is refused too;
-//! 3. the file is written atomically ([`crate::write::write_atomic`]);
-//! 4. with `--verify`, `cargo check` runs and files whose fixes break it are reverted
+//! 3. files a lock switch changed together (`info.together`) must all pass 1 and 2, or none
+//!    of them is written: they only compile together;
+//! 4. the file is written atomically ([`crate::write::write_atomic`]);
+//! 5. with `--verify`, `cargo check` runs and files whose fixes break it are reverted
 //!    ([`crate::verify`]);
-//! 5. the snapshot of every file that stays written is deleted: the change now lives in the
+//! 6. the snapshot of every file that stays written is deleted: the change now lives in the
 //!    source (and in `git diff`). Refused or reverted snapshots stay, and so do pending and
 //!    rejected ones (a rejected snapshot no longer exists).
 //!
@@ -205,36 +207,52 @@ fn apply_group(
     };
     let computed =
         fixing::compute_fixes_with_progress(&group.root, run_options, fix_options, progress)?;
+    // Everything is checked before anything is written: files a lock switch changed together
+    // are written together or not at all.
+    let mut ready = Vec::new();
     for (path, snapshot) in fresh {
-        let source = canonical(&source_path(dir, snapshot));
-        let proposed = computed.files.iter().find(|file| canonical(&file.entry.path) == source);
-        let outcome = match proposed {
-            Some(file) if snapshot::sha256_hex(&file.source.bytes) != snapshot.source_hash => {
-                Outcome::Refused(stale_message(snapshot, &Freshness::Changed))
-            }
-            Some(file) if file.new_text.is_some() => {
-                let new_text = file.new_text.as_deref().unwrap_or_default();
-                let diff = unified_diff(&snapshot.source, &file.source.text, new_text, false);
-                if snapshot::same_diff(&diff, &snapshot.diff) {
-                    let bytes = file.source.encode(new_text);
-                    match crate::write::write_atomic(&file.entry.path, &file.source.bytes, &bytes) {
-                        Ok(()) => {
-                            written.push(WrittenFile::new(file, bytes));
-                            Outcome::Applied
-                        }
-                        Err(error) => Outcome::Failed(error.to_string()),
-                    }
-                } else {
-                    Outcome::Refused(format!(
-                        "the fix guardfix computes now for {} differs from the reviewed snapshot (another guardfix version, or other files of the crate changed); run migrate again and review it",
-                        snapshot.source
-                    ))
-                }
-            }
-            _ => Outcome::Refused(format!(
-                "guardfix finds nothing to fix in {} now; the snapshot is outdated: delete it, or run migrate again",
-                snapshot.source
+        match ready_to_write(dir, snapshot, &computed) {
+            Ok((file, bytes)) => ready.push((path, snapshot, file, bytes)),
+            Err(outcome) => results.push(SnapshotResult {
+                snapshot: path.clone(),
+                source: snapshot.source.clone(),
+                outcome,
+            }),
+        }
+    }
+    loop {
+        let writable: Vec<String> =
+            ready.iter().map(|(_, snapshot, ..)| snapshot.source.clone()).collect();
+        let Some(at) = ready.iter().position(|(_, snapshot, ..)| {
+            snapshot.together.iter().any(|other| !writable.contains(other))
+        }) else {
+            break;
+        };
+        let (path, snapshot, ..) = ready.remove(at);
+        let missing: Vec<&str> = snapshot
+            .together
+            .iter()
+            .filter(|other| !writable.contains(other))
+            .map(String::as_str)
+            .collect();
+        results.push(SnapshotResult {
+            snapshot: path.clone(),
+            source: snapshot.source.clone(),
+            outcome: Outcome::Refused(format!(
+                "{} switches a lock to tokio's together with {}, whose snapshot is not accepted or cannot be applied: the files only compile together, so none of them was written; accept them all (or reject them all) and apply again",
+                snapshot.source,
+                missing.join(", ")
             )),
+        });
+    }
+    for (path, snapshot, file, bytes) in ready {
+        let outcome = match crate::write::write_atomic(&file.entry.path, &file.source.bytes, &bytes)
+        {
+            Ok(()) => {
+                written.push(WrittenFile::new(file, bytes));
+                Outcome::Applied
+            }
+            Err(error) => Outcome::Failed(error.to_string()),
         };
         results.push(SnapshotResult {
             snapshot: path.clone(),
@@ -243,6 +261,38 @@ fn apply_group(
         });
     }
     Ok(())
+}
+
+/// The file a fresh snapshot is of and the bytes to write, when the fix computed now is the
+/// reviewed one; otherwise why not.
+fn ready_to_write<'a>(
+    dir: &Path,
+    snapshot: &FixSnapshot,
+    computed: &'a fixing::ComputedFixes,
+) -> Result<(&'a fixing::ProposedFile, Vec<u8>), Outcome> {
+    let source = canonical(&source_path(dir, snapshot));
+    let proposed = computed.files.iter().find(|file| canonical(&file.entry.path) == source);
+    match proposed {
+        Some(file) if snapshot::sha256_hex(&file.source.bytes) != snapshot.source_hash => {
+            Err(Outcome::Refused(stale_message(snapshot, &Freshness::Changed)))
+        }
+        Some(file) if file.new_text.is_some() => {
+            let new_text = file.new_text.as_deref().unwrap_or_default();
+            let diff = unified_diff(&snapshot.source, &file.source.text, new_text, false);
+            if snapshot::same_diff(&diff, &snapshot.diff) {
+                Ok((file, file.source.encode(new_text)))
+            } else {
+                Err(Outcome::Refused(format!(
+                    "the fix guardfix computes now for {} differs from the reviewed snapshot (another guardfix version, or other files of the crate changed); run migrate again and review it",
+                    snapshot.source
+                )))
+            }
+        }
+        _ => Err(Outcome::Refused(format!(
+            "guardfix finds nothing to fix in {} now; the snapshot is outdated: delete it, or run migrate again",
+            snapshot.source
+        ))),
+    }
 }
 
 /// The source file a snapshot file names, for matching reverted files.

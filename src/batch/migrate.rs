@@ -90,7 +90,9 @@ pub fn migrate(
             ));
             continue;
         }
-        let snapshot = take_snapshot(file, &source, &root, &snapshot_options);
+        let together: Vec<String> =
+            file.switched_with.iter().map(|path| relative_source(path, &base)).collect();
+        let snapshot = take_snapshot(file, &source, &root, &snapshot_options, together);
         let pending = dir.join(format!("{stem}{}", snapshot::PENDING_SUFFIX));
         let accepted = dir.join(format!("{stem}{}", snapshot::ACCEPTED_SUFFIX));
         if holds_the_same_fix(&accepted, &snapshot) {
@@ -114,13 +116,17 @@ pub fn migrate(
 /// The file's path relative to `base`, `/`-separated (its display path if it is not below).
 fn source_name(file: &ProposedFile, base: &Path) -> String {
     match file.entry.path.strip_prefix(base) {
-        Ok(relative) => relative
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect::<Vec<_>>()
-            .join("/"),
+        Ok(_) => relative_source(&file.entry.path, base),
         Err(_) => file.display_path(),
     }
+}
+
+/// A path under `base` as snapshots name sources: relative, `/`-separated.
+fn relative_source(path: &Path, base: &Path) -> String {
+    let relative = path.strip_prefix(base).unwrap_or(path);
+    let parts: Vec<String> =
+        relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    parts.join("/")
 }
 
 /// The snapshot of one file's fix.
@@ -129,6 +135,7 @@ pub fn take_snapshot(
     source: &str,
     root: &str,
     options: &SnapshotOptions,
+    together: Vec<String>,
 ) -> FixSnapshot {
     let new_text = file.new_text.as_deref().unwrap_or(&file.source.text);
     let outcomes = file.outcomes();
@@ -140,6 +147,7 @@ pub fn take_snapshot(
         guardfix_version: env!("CARGO_PKG_VERSION").to_owned(),
         description: describe(&outcomes),
         findings: outcomes.iter().map(fixing::FindingOutcome::summary).collect(),
+        together,
         diff: unified_diff(source, &file.source.text, new_text, false),
     }
 }

@@ -195,6 +195,13 @@ fn show(
     for finding in &snapshot.findings {
         writeln!(out, "  {finding}")?;
     }
+    if !snapshot.together.is_empty() {
+        writeln!(
+            out,
+            "  part of a lock switch: applied only together with {}",
+            snapshot.together.join(", ")
+        )?;
+    }
     writeln!(out)?;
     write!(out, "{}", paint_diff(&snapshot.diff, color))?;
     let fresh = freshness(dir, snapshot);
@@ -261,6 +268,7 @@ mod tests {
                 guardfix_version: "0".into(),
                 description: "1 finding fixed (1 by drop)".into(),
                 findings: vec!["line 1: fixed by drop".into()],
+                together: Vec::new(),
                 diff: format!("--- a/{name}\n+++ b/{name}\n@@ -1 +1 @@\n-x\n+y\n"),
             };
             let path = dir.path().join(format!("{name}{}", snapshot::PENDING_SUFFIX));

@@ -36,6 +36,9 @@
 //! - `info.edition`, `strategy`, `unsafe_fixes`, `include_async_locks` (and `semantic` when it is
 //!   not `auto`): the options the fix was computed with, so `apply` computes the same one.
 //! - `info.findings`: one line per finding of the file, fixed or skipped, for the reviewer.
+//! - `info.together` (only when there are some): the other files a lock switch (async-mutex)
+//!   changed with this one, named as `source` is. They only compile together, so `apply`
+//!   writes them all or none.
 //!
 //! Names follow the source path: `src/lib.rs` → `src__lib.rs.snap.new` (pending) and
 //! `src__lib.rs.snap` (accepted), as insta names `.snap.new` next to `.snap`.
@@ -80,6 +83,8 @@ pub struct FixSnapshot {
     pub description: String,
     /// One line per finding.
     pub findings: Vec<String>,
+    /// The other files (as `source` names them) that must be applied with this one.
+    pub together: Vec<String>,
     /// The unified diff, without colour.
     pub diff: String,
 }
@@ -147,6 +152,12 @@ impl FixSnapshot {
                 let _ = writeln!(out, "    - {}", yaml_string(&one_line(finding)));
             }
         }
+        if !self.together.is_empty() {
+            out.push_str("  together:\n");
+            for other in &self.together {
+                let _ = writeln!(out, "    - {}", yaml_string(other));
+            }
+        }
         out.push_str("---\n");
         out.push_str(self.diff.trim_end_matches('\n'));
         out.push('\n');
@@ -200,16 +211,17 @@ impl FixSnapshot {
             },
             guardfix_version: text_of(info.get("guardfix"), "info.guardfix").unwrap_or_default(),
             description: text_of(yaml.get("description"), "description").unwrap_or_default(),
-            findings: info
-                .get("findings")
-                .and_then(yaml::Node::as_list)
-                .map(|items| {
-                    items.iter().filter_map(yaml::Node::as_str).map(str::to_owned).collect()
-                })
-                .unwrap_or_default(),
+            findings: string_list(info.get("findings")),
+            together: string_list(info.get("together")),
             diff,
         })
     }
+}
+
+/// The strings of a YAML list, none when it is missing.
+fn string_list(node: Option<&yaml::Node>) -> Vec<String> {
+    let items = node.and_then(yaml::Node::as_list).unwrap_or_default();
+    items.iter().filter_map(yaml::Node::as_str).map(str::to_owned).collect()
 }
 
 /// `src/lib.rs` → `src__lib.rs`: the snapshot's name without its suffix, as insta joins
@@ -468,6 +480,7 @@ mod tests {
                     .into(),
                 "line 9: \"quoted\" \\ and tab\t: skipped: no automatic fix".into(),
             ],
+            together: vec!["src/state.rs".into(), "Cargo.toml".into()],
             diff: "--- a/src/lib.rs\n+++ b/src/lib.rs\n@@ -1,2 +1,2 @@\n-a\n+b\n c\n".into(),
         }
     }
@@ -486,6 +499,10 @@ mod tests {
         let text = snapshot.to_text();
         assert!(text.starts_with("---\nsource: src/lib.rs\ndescription: \"2 findings"), "{text}");
         assert!(text.contains("\n  root: \"..\"\n  source_hash: ba78"), "{text}");
+        assert!(
+            text.contains("\n  together:\n    - src/state.rs\n    - Cargo.toml\n---\n"),
+            "{text}"
+        );
         assert!(text.contains("\n  edition: \"2021\"\n"), "{text}");
         assert!(text.contains("\n  semantic: ") && text.contains("--semantic never"), "{text}");
         assert!(text.contains("\n---\n--- a/src/lib.rs\n"), "{text}");
