@@ -69,6 +69,8 @@ pub fn relock(ctx: &FixContext<'_>) -> Option<Fix> {
     }
 
     let was_mut = pat.mut_token().is_some();
+    // A written type names the guard: `write()` stays `write()`.
+    let typed = let_stmt.ty().is_some();
     let acquire_text = acquire.syntax().text().to_string();
     let second_needs_mut = needs_mut(ctx, &items[resume..], name);
     let first_section = match last {
@@ -81,7 +83,8 @@ pub fn relock(ctx: &FixContext<'_>) -> Option<Fix> {
                 let head = format!("let {}", pat.syntax().text());
                 block.replacement = block.replacement.replacen(&head, &format!("let {name}"), 1);
             }
-            let reading = read_only(&acquire_text, needs);
+            let reading =
+                if typed { acquire_text.clone() } else { read_only(&acquire_text, needs) };
             block.replacement = block.replacement.replacen(&acquire_text, &reading, 1);
             block
         }
@@ -92,7 +95,8 @@ pub fn relock(ctx: &FixContext<'_>) -> Option<Fix> {
     let ty = let_stmt.ty().map(|ty| format!(": {}", ty.syntax().text())).unwrap_or_default();
     let second_mut = was_mut && second_needs_mut.unwrap_or(true);
     let binding = if second_mut { format!("mut {name}") } else { name.to_owned() };
-    let acquire_again = read_only(&acquire_text, second_needs_mut);
+    let acquire_again =
+        if typed { acquire_text.clone() } else { read_only(&acquire_text, second_needs_mut) };
     let mut relock = format!("let {binding}{ty} = {acquire_again};\n");
     for check in checks {
         relock.push_str(&format!("{indent}{}\n", check.syntax().text()));
@@ -257,6 +261,14 @@ fn needs_mut(ctx: &FixContext<'_>, items: &[BlockItem], name: &str) -> Option<bo
                 }
             } else if ast::RefExpr::cast(parent.clone()).is_some_and(|r| r.mut_token().is_some()) {
                 return Some(true);
+            } else if &place == path_expr.syntax()
+                && (ast::ArgList::can_cast(parent.kind())
+                    || ast::RefExpr::can_cast(parent.kind())
+                        && parent
+                            .parent()
+                            .is_some_and(|outer| ast::ArgList::can_cast(outer.kind())))
+            {
+                return None; // the guard itself handed to a fn, which may want it as it is
             } else if let Some(call) = ast::MethodCallExpr::cast(parent)
                 && call.receiver().is_some_and(|receiver| receiver.syntax() == &place)
             {
