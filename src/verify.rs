@@ -15,7 +15,8 @@
 //!    touched it, since a compiler error alone cannot tell the two apart;
 //! 3. cargo check runs again, until it passes or no written file is left to blame.
 //!
-//! Fixes are per file, so a revert takes back all of a file's fixes, never a part of them.
+//! Fixes are per file, so a revert takes back all of a file's fixes, never a part of them; the
+//! files a lock switch changed together (async-mutex) are reverted together.
 //! Reverts are atomic writes that refuse a file changed since guardfix wrote it. Errors that
 //! remain in files guardfix did not change are reported, and the run fails.
 
@@ -52,6 +53,8 @@ pub struct WrittenFile {
     pub written: Vec<u8>,
     /// 1-based line ranges (inclusive) of the written file that the fixes inserted or changed.
     pub changed_lines: Vec<(u32, u32)>,
+    /// The files a lock switch changed with this one: reverted with it.
+    pub together: Vec<PathBuf>,
 }
 
 impl WrittenFile {
@@ -64,6 +67,7 @@ impl WrittenFile {
             original: file.source.bytes.clone(),
             written,
             changed_lines: changed_lines(&file.source.text, new_text),
+            together: file.switched_with.clone(),
         }
     }
 
@@ -247,6 +251,8 @@ pub struct Reverted {
     pub errors: Vec<CompilerError>,
     /// Whether an error was on a line guardfix changed (otherwise elsewhere in the file).
     pub on_changed_lines: bool,
+    /// Reverted because this file, which a lock switch changed with it, was.
+    pub with: Option<String>,
 }
 
 /// The end state after verifying.
@@ -286,8 +292,19 @@ pub fn verify_written(root: &Path, files: &[WrittenFile]) -> Result<Verification
             verification.cargo_stderr = check.stderr;
             return Ok(verification);
         }
+        let mut reverts: Vec<(usize, Vec<CompilerError>, bool, Option<String>)> = Vec::new();
         for (index, errors, on_changed_lines) in blamed {
             active[index] = false;
+            reverts.push((index, errors, on_changed_lines, None));
+            // A lock switch only compiles whole: its other files go back with this one.
+            for (other, file) in files.iter().enumerate() {
+                if active[other] && files[index].together.contains(&file.path) {
+                    active[other] = false;
+                    reverts.push((other, Vec::new(), false, Some(files[index].display.clone())));
+                }
+            }
+        }
+        for (index, errors, on_changed_lines, with) in reverts {
             let file = &files[index];
             match crate::write::write_atomic(&file.path, &file.written, &file.original) {
                 Ok(()) => verification.reverted.push(Reverted {
@@ -295,6 +312,7 @@ pub fn verify_written(root: &Path, files: &[WrittenFile]) -> Result<Verification
                     display: file.display.clone(),
                     errors,
                     on_changed_lines,
+                    with,
                 }),
                 Err(error) => verification.revert_failures.push(error.to_string()),
             }
@@ -362,6 +380,13 @@ pub fn verify_and_report(root: &Path, files: &[WrittenFile]) -> VerifyReport {
         }
     };
     for reverted in &verification.reverted {
+        if let Some(with) = &reverted.with {
+            eprintln!(
+                "warning: reverted {} to its original contents with {with}: they switch a lock to tokio's together",
+                reverted.display
+            );
+            continue;
+        }
         let place = if reverted.on_changed_lines {
             "on lines the fixes changed"
         } else {
@@ -441,6 +466,7 @@ mod tests {
             original: Vec::new(),
             written: Vec::new(),
             changed_lines: changed,
+            together: Vec::new(),
         };
         let files = [file("/a.rs", vec![(3, 5)]), file("/b.rs", vec![(10, 10)])];
         let canonical: Vec<PathBuf> = files.iter().map(|f| f.path.clone()).collect();

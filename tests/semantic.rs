@@ -365,3 +365,30 @@ fn a_migrated_lock_switch_is_applied_all_together_or_not_at_all() {
     let tests = cargo(&project, &["test", "--quiet"]);
     assert!(tests.status.success(), "cargo test failed:\n{}", text(&tests.stderr));
 }
+
+/// `--verify` after a lock switch that does not compile (a file the switch does not edit takes
+/// std's guard): the switch's files are reverted together, so the crate compiles again and
+/// the run succeeds. Reverting only the file with the error would leave `state.rs` switched
+/// and the crate broken.
+#[test]
+fn verify_reverts_a_lock_switch_as_a_whole() {
+    require_rust_src();
+    let scratch = tempfile::tempdir().unwrap();
+    let project = scratch.path().join("verify");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/projects/async_mutex_verify");
+    copy_dir(&fixture, &project);
+    let read = |file: &str| std::fs::read_to_string(project.join(file)).unwrap();
+    let before = [read("src/lib.rs"), read("src/state.rs")];
+    let project_arg = project.to_str().unwrap();
+    let fixed = guardfix(&["fix", project_arg, "--write", "--verify", "--allow-no-vcs"], &[]);
+    let report = text(&fixed.stderr);
+    assert!(fixed.status.success(), "{report}");
+    assert!(report.contains("fixed 1 finding (1 by async-mutex)"), "{report}");
+    assert!(
+        report.contains("reverted src/state.rs to its original contents with src/lib.rs: they switch a lock to tokio's together"),
+        "{report}"
+    );
+    assert_eq!([read("src/lib.rs"), read("src/state.rs")], before);
+    let check = cargo(&project, &["check", "--quiet"]);
+    assert!(check.status.success(), "cargo check failed:\n{}", text(&check.stderr));
+}

@@ -1,0 +1,3 @@
+pub fn bump(guard: &mut std::sync::MutexGuard<'_, u32>) {
+    **guard += 1;
+}
