@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{cargo, copy_dir, text};
+use common::{cargo, scratch_copy, text};
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -26,13 +26,6 @@ fn require_rust_src() {
          ({} is missing): run `rustup component add rust-src`",
         core.display()
     );
-}
-
-fn scratch_copy() -> (tempfile::TempDir, PathBuf) {
-    let scratch = tempfile::tempdir().unwrap();
-    let project = scratch.path().join("workspace");
-    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE), &project);
-    (scratch, project)
 }
 
 fn guardfix(args: &[&str], env: &[(&str, &str)]) -> Output {
@@ -66,7 +59,7 @@ fn check(project: &Path, semantic: &str, env: &[(&str, &str)]) -> Output {
 #[test]
 fn types_find_what_names_cannot_and_clear_what_names_guess() {
     require_rust_src();
-    let (_scratch, project) = scratch_copy();
+    let (_scratch, project) = scratch_copy(FIXTURE);
 
     let syntactic = check(&project, "never", &[]);
     assert_eq!(syntactic.status.code(), Some(1), "{}", text(&syntactic.stderr));
@@ -83,7 +76,7 @@ fn types_find_what_names_cannot_and_clear_what_names_guess() {
 #[test]
 fn fix_write_with_types_then_cargo_test_proves_send() {
     require_rust_src();
-    let (_scratch, project) = scratch_copy();
+    let (_scratch, project) = scratch_copy(FIXTURE);
     let before = cargo(&project, &["check", "--tests", "--quiet"]);
     assert!(!before.status.success(), "the fixture's futures should be !Send before the fix");
 
@@ -104,7 +97,7 @@ fn fix_write_with_types_then_cargo_test_proves_send() {
 #[test]
 fn helper_strategy_moves_critical_sections_into_sync_fns() {
     require_rust_src();
-    let (_scratch, project) = scratch_copy();
+    let (_scratch, project) = scratch_copy(FIXTURE);
     let fixed = guardfix(
         &["fix", project.to_str().unwrap(), "--write", "--allow-no-vcs", "--strategy", "helper"],
         &[],
@@ -172,9 +165,7 @@ fn relock_fixture() {
 /// remain (clippy is then told to allow its two lints: guardfix's check counts them).
 fn fix_fixture_crate(name: &str, strategy: &[&str], left: usize) {
     require_rust_src();
-    let scratch = tempfile::tempdir().unwrap();
-    let project = scratch.path().join(name);
-    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("transforms").join(name), &project);
+    let (_scratch, project) = scratch_copy(&format!("transforms/{name}"));
     let project_arg = project.to_str().unwrap();
 
     let mut preview_args = vec!["fix", project_arg, "--color", "never"];
@@ -215,10 +206,7 @@ fn fix_fixture_crate(name: &str, strategy: &[&str], left: usize) {
 #[test]
 fn async_mutex_switches_a_lock_in_every_module_that_uses_it() {
     require_rust_src();
-    let scratch = tempfile::tempdir().unwrap();
-    let project = scratch.path().join("service");
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/projects/async_mutex_service");
-    copy_dir(&fixture, &project);
+    let (_scratch, project) = scratch_copy("tests/projects/async_mutex_service");
     let project_arg = project.to_str().unwrap();
 
     let fixed = guardfix(&["fix", project_arg, "--write", "--allow-no-vcs"], &[]);
@@ -283,10 +271,7 @@ fn async_mutex_switches_a_lock_in_every_module_that_uses_it() {
 #[test]
 fn async_mutex_refuses_locks_it_cannot_follow() {
     require_rust_src();
-    let scratch = tempfile::tempdir().unwrap();
-    let project = scratch.path().join("refusals");
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/projects/async_mutex_refusals");
-    copy_dir(&fixture, &project);
+    let (_scratch, project) = scratch_copy("tests/projects/async_mutex_refusals");
     let project_arg = project.to_str().unwrap();
 
     let fixed = guardfix(&["fix", project_arg, "--write", "--allow-no-vcs"], &[]);
@@ -317,10 +302,7 @@ fn async_mutex_refuses_locks_it_cannot_follow() {
 #[test]
 fn a_migrated_lock_switch_is_applied_all_together_or_not_at_all() {
     require_rust_src();
-    let scratch = tempfile::tempdir().unwrap();
-    let project = scratch.path().join("service");
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/projects/async_mutex_service");
-    copy_dir(&fixture, &project);
+    let (scratch, project) = scratch_copy("tests/projects/async_mutex_service");
     let snapshots = scratch.path().join("snapshots");
     let (project_arg, snapshots_arg) = (project.to_str().unwrap(), snapshots.to_str().unwrap());
     let migrate = guardfix(&["migrate", project_arg, "--snapshots", snapshots_arg], &[]);
@@ -373,10 +355,7 @@ fn a_migrated_lock_switch_is_applied_all_together_or_not_at_all() {
 #[test]
 fn verify_reverts_a_lock_switch_as_a_whole() {
     require_rust_src();
-    let scratch = tempfile::tempdir().unwrap();
-    let project = scratch.path().join("verify");
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/projects/async_mutex_verify");
-    copy_dir(&fixture, &project);
+    let (_scratch, project) = scratch_copy("tests/projects/async_mutex_verify");
     let read = |file: &str| std::fs::read_to_string(project.join(file)).unwrap();
     let before = [read("src/lib.rs"), read("src/state.rs")];
     let project_arg = project.to_str().unwrap();

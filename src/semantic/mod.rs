@@ -141,16 +141,27 @@ impl SemanticWorkspace {
         text: &str,
         analysis: impl FnOnce(&dyn TypeOracle) -> R,
     ) -> Option<R> {
+        self.with_file(path, text, |db, file_id| {
+            let sema = Semantics::new(db);
+            let tree = sema.parse(sema.attach_first_edition(file_id));
+            let oracle = HirOracle { sema: &sema, tree: tree.syntax().clone() };
+            analysis(&oracle)
+        })
+    }
+
+    /// Runs `query` (inside `attach_db`) on the database holding `text` as the contents of
+    /// `path`; `None` when the file is not part of the loaded workspace.
+    fn with_file<R>(
+        &self,
+        path: &Path,
+        text: &str,
+        query: impl FnOnce(&RootDatabase, FileId) -> R,
+    ) -> Option<R> {
         let file_id = self.file_id(path)?;
         let mut db = self.db.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         set_text(&mut db, file_id, text);
         let db = &*db;
-        ra_ap_hir::attach_db(db, || {
-            let sema = Semantics::new(db);
-            let tree = sema.parse(sema.attach_first_edition(file_id));
-            let oracle = HirOracle { sema: &sema, tree: tree.syntax().clone() };
-            Some(analysis(&oracle))
-        })
+        Some(ra_ap_hir::attach_db(db, || query(db, file_id)))
     }
 
     /// rust-analyzer's `extract_function` assist on `range` of `text` (the current contents of
@@ -162,19 +173,16 @@ impl SemanticWorkspace {
         text: &str,
         range: TextRange,
     ) -> Option<Vec<(TextRange, String)>> {
-        let file_id = self.file_id(path)?;
-        let mut db = self.db.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        set_text(&mut db, file_id, text);
-        let db = &*db;
         let config = assist_config();
         let resolve = AssistResolveStrategy::Single(SingleResolve {
             assist_id: String::from("extract_function"),
             assist_kind: AssistKind::RefactorExtract,
             assist_subtype: None,
         });
-        let assists = ra_ap_hir::attach_db(db, || {
-            ra_ap_ide_assists::assists(db, &config, resolve, FileRange { file_id, range })
-        });
+        let (assists, file_id) = self.with_file(path, text, |db, file_id| {
+            let range = FileRange { file_id, range };
+            (ra_ap_ide_assists::assists(db, &config, resolve, range), file_id)
+        })?;
         let assist = assists.into_iter().find(|assist| assist.id.0 == "extract_function")?;
         let change = assist.source_change?;
         if change.source_file_edits.len() != 1 || !change.file_system_edits.is_empty() {
@@ -192,11 +200,7 @@ impl SemanticWorkspace {
         text: &str,
         calls: &[TextRange],
     ) -> Option<Vec<Option<bool>>> {
-        let file_id = self.file_id(path)?;
-        let mut db = self.db.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        set_text(&mut db, file_id, text);
-        let db = &*db;
-        ra_ap_hir::attach_db(db, || {
+        self.with_file(path, text, |db, file_id| {
             let sema = Semantics::new(db);
             let tree = sema.parse(sema.attach_first_edition(file_id));
             let answers = calls.iter().map(|range| {
@@ -209,7 +213,7 @@ impl SemanticWorkspace {
                 let self_param = sema.resolve_method_call(&call)?.self_param(db)?;
                 Some(self_param.access(db) == ra_ap_hir::Access::Exclusive)
             });
-            Some(answers.collect())
+            answers.collect()
         })
     }
 
