@@ -38,9 +38,9 @@ pub fn switch_locks(run: &CheckRun, files: &mut Vec<ProposedFile>) {
             workspace.set_text(&file.entry.path, text);
         }
     }
-    let mut refused: HashSet<FindingKey> = HashSet::new();
+    let mut refused: HashSet<CandidateKey> = HashSet::new();
     let mut switched_together: Vec<BTreeSet<PathBuf>> = Vec::new();
-    let mut reasons: Vec<(FindingKey, String)> = Vec::new();
+    let mut reasons: Vec<(CandidateKey, String)> = Vec::new();
     for _ in 0..MAX_LOCKS {
         let Some((key, finding)) = next_candidate(run, files, &refused, &wanted) else {
             break;
@@ -109,7 +109,7 @@ fn link_switched_files(files: &mut [ProposedFile], mut groups: Vec<BTreeSet<Path
 /// A finding across rounds, whose offsets move as other locks are switched: its file, the
 /// text of its acquisition, and how many findings before it in the file have that same text.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-struct FindingKey {
+struct CandidateKey {
     path: PathBuf,
     acquired: String,
     ordinal: usize,
@@ -120,7 +120,7 @@ fn keys_of<'a>(
     path: &Path,
     text: &str,
     findings: impl IntoIterator<Item = &'a Finding>,
-) -> Vec<FindingKey> {
+) -> Vec<CandidateKey> {
     let mut seen: Vec<String> = Vec::new();
     findings
         .into_iter()
@@ -128,7 +128,7 @@ fn keys_of<'a>(
             let acquired = finding.acquire.text(text).to_owned();
             let ordinal = seen.iter().filter(|earlier| **earlier == acquired).count();
             seen.push(acquired.clone());
-            FindingKey { path: path.to_owned(), acquired, ordinal }
+            CandidateKey { path: path.to_owned(), acquired, ordinal }
         })
         .collect()
 }
@@ -138,9 +138,9 @@ fn keys_of<'a>(
 fn next_candidate(
     run: &CheckRun,
     files: &[ProposedFile],
-    refused: &HashSet<FindingKey>,
+    refused: &HashSet<CandidateKey>,
     wanted: &dyn Fn(&Finding) -> bool,
-) -> Option<(FindingKey, Finding)> {
+) -> Option<(CandidateKey, Finding)> {
     for file in files.iter().filter(|file| file.skipped.iter().any(|s| wanted(&s.finding))) {
         let checked = run.checked.iter().find(|checked| checked.entry.path == file.entry.path)?;
         let text = file.new_text.clone().unwrap_or_else(|| file.source.text.clone());
@@ -232,7 +232,7 @@ fn display_base(files: &[ProposedFile]) -> Option<PathBuf> {
 }
 
 /// Findings the switch removed become applied (strategy async-mutex); refused ones say why.
-fn settle_outcomes(run: &CheckRun, files: &mut [ProposedFile], reasons: &[(FindingKey, String)]) {
+fn settle_outcomes(run: &CheckRun, files: &mut [ProposedFile], reasons: &[(CandidateKey, String)]) {
     for file in files.iter_mut() {
         let Some(new_text) = file.new_text.clone() else { continue };
         let Some(checked) = run.checked.iter().find(|c| c.entry.path == file.entry.path) else {

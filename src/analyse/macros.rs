@@ -33,6 +33,30 @@ pub fn is_await_macro(name: &str) -> bool {
     matches!(name, "select" | "select_biased" | "join" | "try_join" | "join_all")
 }
 
+/// std's macros whose arguments are plain expressions evaluated where the macro is called:
+/// code in them may be edited like code outside (the async-mutex switch does).
+pub fn evaluates_arguments_in_place(name: &str) -> bool {
+    matches!(
+        name,
+        "assert"
+            | "assert_eq"
+            | "assert_ne"
+            | "debug_assert"
+            | "debug_assert_eq"
+            | "debug_assert_ne"
+            | "println"
+            | "eprintln"
+            | "print"
+            | "eprint"
+            | "format"
+            | "write"
+            | "writeln"
+            | "dbg"
+            | "panic"
+            | "vec"
+    )
+}
+
 fn is_select(name: &str) -> bool {
     matches!(name, "select" | "select_biased")
 }

@@ -30,6 +30,8 @@ use ra_ap_ide_db::search::FileReferenceNode;
 use ra_ap_syntax::{AstNode, SyntaxNode, TextRange, ast, ast::HasArgList};
 use ra_ap_vfs::{FileId, Vfs};
 
+use crate::analyse::macros;
+
 /// A lock's declarations and uses, as ranges in the texts the database holds.
 #[derive(Clone, Debug, Default)]
 pub struct LockSites {
@@ -478,33 +480,15 @@ impl<'db> Search<'_, 'db> {
     /// Accepts a name inside one of std's expression macros (whose arguments are plain
     /// expressions, evaluated where the macro is called); refuses any other macro.
     fn expression_macro(&self, node: &SyntaxNode) -> Result<(), String> {
-        const EXPRESSION_MACROS: &[&str] = &[
-            "assert",
-            "assert_eq",
-            "assert_ne",
-            "debug_assert",
-            "debug_assert_eq",
-            "debug_assert_ne",
-            "println",
-            "eprintln",
-            "print",
-            "eprint",
-            "format",
-            "write",
-            "writeln",
-            "dbg",
-            "panic",
-            "vec",
-        ];
         let range = self.sema.original_range(node);
         let root = self.sema.parse(range.file_id);
         let call =
             root.syntax().covering_element(range.range).ancestors().find_map(ast::MacroCall::cast);
-        let name = call.as_ref().and_then(|call| call.path()?.segment()?.name_ref());
+        let name = call.as_ref().and_then(macros::macro_name);
         let outermost = call.as_ref().is_some_and(|call| {
             call.syntax().ancestors().skip(1).all(|node| !ast::MacroCall::can_cast(node.kind()))
         });
-        if outermost && name.is_some_and(|name| EXPRESSION_MACROS.contains(&name.text())) {
+        if outermost && name.is_some_and(|name| macros::evaluates_arguments_in_place(&name)) {
             return Ok(());
         }
         self.refuse_in_macro(node)

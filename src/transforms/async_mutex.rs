@@ -605,6 +605,11 @@ mod tests {
         SourceFile::parse(text, Edition::CURRENT).tree().syntax().clone()
     }
 
+    /// The `x.field` expressions of a file, in order: the uses `convert_use` is given.
+    fn field_uses(root: &SyntaxNode) -> Vec<ast::Expr> {
+        root.descendants().filter_map(ast::FieldExpr::cast).map(ast::Expr::FieldExpr).collect()
+    }
+
     fn without_import(text: &str) -> String {
         let (edit, _) = remove_import(&root(text), text, "Mutex").expect("an import to remove");
         apply_edits(text, &[edit]).unwrap()
@@ -646,8 +651,7 @@ mod tests {
         let text = "fn f(s: S) -> bool { s.m.try_lock().is_ok() }\nfn g(s: S) -> u32 { s.m.into_inner().unwrap() }\nfn h(s: &S) { match s.m.try_lock() { Err(_) => {} Ok(_) => {} } }\n";
         let root = root(text);
         let target = target_for("std::sync::Mutex").unwrap();
-        let uses: Vec<ast::Expr> =
-            root.descendants().filter_map(ast::FieldExpr::cast).map(ast::Expr::FieldExpr).collect();
+        let uses = field_uses(&root);
         assert_eq!(convert_use(&uses[0], uses[0].syntax(), &target, "x"), Ok(None));
         let edit = convert_use(&uses[1], uses[1].syntax(), &target, "x").unwrap().unwrap();
         assert!(
@@ -661,8 +665,7 @@ mod tests {
         let text = "struct S { m: std::sync::Mutex<u32> }\nfn f(s: &S) -> u32 { *s.m.lock().unwrap() }\nasync fn g(s: &S) -> u32 { *s.m.lock().unwrap() }\n";
         let root = root(text);
         let target = target_for("std::sync::Mutex").unwrap();
-        let uses: Vec<ast::Expr> =
-            root.descendants().filter_map(ast::FieldExpr::cast).map(ast::Expr::FieldExpr).collect();
+        let uses = field_uses(&root);
         assert!(convert_use(&uses[0], uses[0].syntax(), &target, "x").is_err());
         let blocking = "fn h(s: std::sync::Arc<S>) { tokio::task::spawn_blocking(move || *s.m.lock().unwrap()); }";
         let blocking_root = SourceFile::parse(blocking, Edition::CURRENT).tree().syntax().clone();
@@ -683,8 +686,7 @@ mod tests {
         let text = "#[test]\nfn t() { assert_eq!(*S.m.lock().unwrap(), 0); let f = || *S.m.lock().unwrap(); }\n#[tokio::test]\nfn u() { *S.m.lock().unwrap(); }\n";
         let root = root(text);
         let target = target_for("std::sync::Mutex").unwrap();
-        let uses: Vec<ast::Expr> =
-            root.descendants().filter_map(ast::FieldExpr::cast).map(ast::Expr::FieldExpr).collect();
+        let uses = field_uses(&root);
         // `assert_eq!`'s argument is a token tree here; its place is the macro call's.
         let call = root.descendants().find(|node| ast::MacroCall::can_cast(node.kind())).unwrap();
         let (in_macro, context) = macro_argument(
