@@ -21,7 +21,8 @@ fn read(path: &Path) -> String {
 }
 
 /// `verify_borrow`'s two files get the same kind of fix; in `names.rs` it cannot compile
-/// (`Names::head` returns a borrow of the guard, which guardfix cannot see without types).
+/// (`Names::len` returns a borrow of the guard, which guardfix cannot see without types: a
+/// method named `len` is taken to return a count).
 /// This is a real fix guardfix makes today, not a planted error: the test proves that cargo's
 /// error is mapped to the file whose changed lines it points at, that only that file is
 /// reverted, and that the workspace compiles afterwards. Should guardfix learn to leave

@@ -98,7 +98,8 @@ enum ScopeKind {
 struct Local {
     name: String,
     ty: Ty,
-    guard: Option<GuardId>,
+    /// The guards the local holds: one, or one per branch of the value it was bound to.
+    guards: Vec<GuardId>,
 }
 
 #[derive(Clone, Debug)]
@@ -153,8 +154,8 @@ impl Locals for ContextState {
             .rev()
             .flat_map(|scope| scope.locals.iter().rev())
             .find(|local| local.name == name)
-            .map(|local| match (&local.ty, local.guard) {
-                (Ty::Unknown, Some(_)) => Ty::Guard(LockClass::Blocking, "std::sync::Mutex"),
+            .map(|local| match (&local.ty, local.guards.is_empty()) {
+                (Ty::Unknown, false) => Ty::Guard(LockClass::Blocking, "std::sync::Mutex"),
                 (ty, _) => ty.clone(),
             })
     }
@@ -217,7 +218,11 @@ impl<'a> Walker<'a> {
                     _ => None,
                 };
                 for name in names {
-                    params.locals.push(Local { name, ty: ty.clone(), guard });
+                    params.locals.push(Local {
+                        name,
+                        ty: ty.clone(),
+                        guards: guard.into_iter().collect(),
+                    });
                 }
             }
         }
@@ -370,9 +375,7 @@ impl<'a> Walker<'a> {
     fn unbind(&mut self, id: GuardId) {
         for scope in &mut self.state.scopes {
             for local in &mut scope.locals {
-                if local.guard == Some(id) {
-                    local.guard = None;
-                }
+                local.guards.retain(|&held| held != id);
             }
         }
     }
@@ -380,12 +383,24 @@ impl<'a> Walker<'a> {
     /// Binds pending guards to a local of the innermost block scope.
     fn bind(&mut self, pending: Vec<Pending>, names: &[String], ty: Ty) {
         let pending = self.moved_on(pending);
-        let first_guard = pending.iter().find_map(|item| match item {
-            Pending::Temp(id) => Some(*id),
-            Pending::Named(_) => None,
-        });
+        let held: Vec<GuardId> = pending
+            .iter()
+            .map(|item| match *item {
+                Pending::Temp(id) | Pending::Named(id) => id,
+            })
+            .collect();
         let block =
             self.state.scopes.iter().rposition(|scope| scope.kind == ScopeKind::Block).unwrap_or(0);
+        // `let g = if c { a.lock()… } else { b.lock()… };`: each guard is alive on its branch
+        // only, but the binding holds one of them on every path.
+        if pending.len() > 1 {
+            for item in &pending {
+                let (Pending::Temp(id) | Pending::Named(id)) = *item;
+                if let Some(always) = self.state.flow.live.get_mut(&id) {
+                    *always = true;
+                }
+            }
+        }
         for item in &pending {
             let (Pending::Temp(id) | Pending::Named(id)) = *item;
             let guard = &mut self.guards[id];
@@ -397,7 +412,31 @@ impl<'a> Walker<'a> {
         }
         if let Some(scope) = self.state.scopes.get_mut(block) {
             for name in names {
-                scope.locals.push(Local { name: name.clone(), ty: ty.clone(), guard: first_guard });
+                scope.locals.push(Local {
+                    name: name.clone(),
+                    ty: ty.clone(),
+                    guards: held.clone(),
+                });
+            }
+        }
+    }
+
+    /// The guards in `leaving` are the value of the innermost block being left: its scope must
+    /// not release them, and its locals no longer name them.
+    fn keep_leaving_guards(&mut self, leaving: &[Pending]) {
+        let ids: Vec<GuardId> = leaving
+            .iter()
+            .map(|item| match *item {
+                Pending::Temp(id) | Pending::Named(id) => id,
+            })
+            .collect();
+        if ids.is_empty() {
+            return;
+        }
+        if let Some(scope) = self.state.scopes.last_mut() {
+            scope.guards.retain(|id| !ids.contains(id));
+            for local in &mut scope.locals {
+                local.guards.retain(|id| !ids.contains(id));
             }
         }
     }
@@ -449,14 +488,16 @@ impl<'a> Walker<'a> {
         result
     }
 
-    fn local_guard(&self, name: &str) -> Option<GuardId> {
+    /// The guards the innermost local named `name` holds.
+    fn local_guards(&self, name: &str) -> Vec<GuardId> {
         self.state
             .scopes
             .iter()
             .rev()
             .flat_map(|scope| scope.locals.iter().rev())
             .find(|local| local.name == name)
-            .and_then(|local| local.guard)
+            .map(|local| local.guards.clone())
+            .unwrap_or_default()
     }
 
     // ----- blocks and statements -----
@@ -507,6 +548,9 @@ impl<'a> Walker<'a> {
                 }
             }
         }
+        // A guard that is the block's value leaves the block with it (`{ let g = …; g }`):
+        // the block's end does not release it, the parent places it.
+        self.keep_leaving_guards(&pending);
         self.pop_scope();
         if block.label().is_some()
             && let Some(frame) = self.state.loops.pop()
@@ -705,9 +749,9 @@ impl<'a> Walker<'a> {
                             pending.extend(self.eval(&value));
                         } else if let Some(name) = field.name_ref() {
                             // Shorthand `S { g }` moves the local `g`.
-                            if let Some(id) = self.local_guard(name.text()) {
-                                pending.push(Pending::Named(id));
-                            }
+                            pending.extend(
+                                self.local_guards(name.text()).into_iter().map(Pending::Named),
+                            );
                         }
                     }
                     self.eval_settled(list.spread());
@@ -801,12 +845,13 @@ impl<'a> Walker<'a> {
         let Some(name) = path.segment().and_then(|segment| segment.name_ref()) else {
             return Vec::new();
         };
-        let Some(id) = self.local_guard(name.text()) else { return Vec::new() };
-        let alive = self.state.flow.live.contains_key(&id) || self.state.flow.zombies.contains(&id);
-        if !alive {
-            return Vec::new();
-        }
-        vec![Pending::Named(id)]
+        self.local_guards(name.text())
+            .into_iter()
+            .filter(|id| {
+                self.state.flow.live.contains_key(id) || self.state.flow.zombies.contains(id)
+            })
+            .map(Pending::Named)
+            .collect()
     }
 
     fn eval_method_call(&mut self, call: &ast::MethodCallExpr) -> Vec<Pending> {
@@ -924,8 +969,9 @@ impl<'a> Walker<'a> {
             scope.guards.push(id);
             if let Some(local) =
                 scope.locals.iter_mut().rev().find(|local| local.name == local_name)
+                && !local.guards.contains(&id)
             {
-                local.guard.get_or_insert(id);
+                local.guards.push(id);
             }
         }
     }
@@ -1066,7 +1112,7 @@ impl<'a> Walker<'a> {
                 match bin.lhs() {
                     Some(ast::Expr::PathExpr(path)) if single_name(&path).is_some() => {
                         let name = single_name(&path).unwrap_or_default();
-                        if let Some(old) = self.local_guard(&name) {
+                        for old in self.local_guards(&name) {
                             if self.state.flow.live.contains_key(&old) {
                                 self.state.flow.release(old);
                                 self.guards[old].released_at.get_or_insert(span_of(bin));
@@ -1415,10 +1461,18 @@ impl<'a> Walker<'a> {
             self.state.scopes.iter().flat_map(|scope| scope.locals.iter().cloned()).collect();
         let context_span: Span = node.text_range().into();
         for local in outer_locals {
-            let mut inner = Local { name: local.name.clone(), ty: local.ty.clone(), guard: None };
-            if let Some(id) = local.guard.filter(|id| self.state.flow.live.contains_key(id))
-                && referenced.contains(&local.name)
-            {
+            let mut inner =
+                Local { name: local.name.clone(), ty: local.ty.clone(), guards: Vec::new() };
+            let alive: Vec<GuardId> = local
+                .guards
+                .iter()
+                .copied()
+                .filter(|id| self.state.flow.live.contains_key(id))
+                .collect();
+            for id in alive {
+                if !referenced.contains(&local.name) {
+                    break;
+                }
                 if is_move {
                     self.consume(vec![Pending::Named(id)], context_span, false);
                     let mut record = self.guards[id].clone();
@@ -1433,7 +1487,7 @@ impl<'a> Walker<'a> {
                     record.loop_carried = false;
                     let new_id = self.guards.len();
                     self.guards.push(record);
-                    inner.guard = Some(new_id);
+                    inner.guards.push(new_id);
                     captured_guards.push(new_id);
                 } else {
                     self.guards[id].borrowed = true;
@@ -1442,7 +1496,7 @@ impl<'a> Walker<'a> {
             captured_scope.locals.push(inner);
         }
         for name in closure_params.clone().unwrap_or_default() {
-            captured_scope.locals.push(Local { name, ty: Ty::Unknown, guard: None });
+            captured_scope.locals.push(Local { name, ty: Ty::Unknown, guards: Vec::new() });
         }
         captured_scope.guards = captured_guards.clone();
         let saved = std::mem::take(&mut self.state);

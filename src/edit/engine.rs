@@ -190,7 +190,7 @@ fn next_fix(
         if given_up.contains(&key) {
             continue;
         }
-        let ctx = FixContext { root: tree.syntax(), text, finding, semantic };
+        let ctx = FixContext { root: tree.syntax(), text, finding, findings, semantic };
         let outcome = plan_fix(&ctx, options);
         match outcome {
             Ok(fix) => return Some((finding.clone(), fix)),
@@ -211,7 +211,13 @@ fn plan_fix(ctx: &FixContext<'_>, options: FixOptions) -> Result<crate::edit::Fi
             "inside a macro call's arguments: guardfix edits only `select!`/`join!` handlers"
                 .to_owned()
         })?;
-        &FixContext { root: &handler, text: ctx.text, finding, semantic: None }
+        &FixContext {
+            root: &handler,
+            text: ctx.text,
+            finding,
+            findings: ctx.findings,
+            semantic: None,
+        }
     } else {
         ctx
     };

@@ -217,6 +217,36 @@ impl SemanticWorkspace {
         })
     }
 
+    /// For the expressions at `exprs` in `text` (the current contents of `path`): whether the
+    /// value rust-analyzer infers for each owns its data (its type holds no reference, not even
+    /// inside a struct such as `Entry<'_, K, V>`); `None` for one whose type it cannot tell.
+    pub fn owns_data(
+        &self,
+        path: &Path,
+        text: &str,
+        exprs: &[TextRange],
+    ) -> Option<Vec<Option<bool>>> {
+        self.with_file(path, text, |db, file_id| {
+            let sema = Semantics::new(db);
+            let tree = sema.parse(sema.attach_first_edition(file_id));
+            let answers = exprs.iter().map(|range| {
+                if range.end() > tree.syntax().text_range().end() {
+                    return None;
+                }
+                let expr = tree
+                    .syntax()
+                    .covering_element(*range)
+                    .ancestors()
+                    .take_while(|node| range.contains_range(node.text_range()))
+                    .filter(|node| node.text_range() == *range)
+                    .find_map(ast::Expr::cast)?;
+                let ty = sema.type_of_expr(&expr)?.original;
+                (!ty.is_unknown()).then(|| !ty.contains_reference(db))
+            });
+            answers.collect()
+        })
+    }
+
     /// Makes rust-analyzer see `text` as the contents of `path` (a fix not yet written).
     pub fn set_text(&self, path: &Path, text: &str) {
         if let Some(file_id) = self.file_id(path) {

@@ -22,6 +22,8 @@ pub struct FixContext<'a> {
     pub root: &'a SyntaxNode,
     pub text: &'a str,
     pub finding: &'a Finding,
+    /// Every finding of the file (the other guards a critical section may take).
+    pub findings: &'a [Finding],
     /// rust-analyzer's view of the file, for the transforms that need types (`helper`).
     pub semantic: Option<SemanticFile<'a>>,
 }

@@ -32,9 +32,10 @@
 
 use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
 
-use super::scope_guard::{CriticalSection, wrap_in_block};
+use super::scope_guard::{CriticalSection, SectionBounds, TypeAnswers, wrap_in_block};
 use super::{BlockItem, FixContext, block_items, guard_let, line_indent, mentions};
 use crate::analyse::liveness::bound_names;
+use crate::analyse::ownership;
 use crate::edit::{Applicability, Fix, TextEdit};
 use crate::finding::{HeldBecause, Span, Strategy};
 
@@ -63,7 +64,18 @@ pub fn relock(ctx: &FixContext<'_>) -> Option<Fix> {
     if awaiting <= first || !finding.awaits.iter().all(|await_span| gap.contains(*await_span)) {
         return None; // the guard is also held across an await after it is used again
     }
-    let last = (first + 1..awaiting).rev().find(|&at| mentions(items[at].syntax(), name));
+    // The first section ends after the last use of the guard or of a value borrowing from it;
+    // such a value must not be needed after the await (the guard it borrows is gone there).
+    let bounds = SectionBounds { items: &items, first, awaiting, unused_end: first };
+    let types = TypeAnswers::ask(ctx, &items[first + 1..awaiting]);
+    let owned = |init: &ast::Expr, _: &[String]| {
+        types.owns(init).unwrap_or_else(|| !ownership::may_borrow_by_name(init))
+    };
+    let (last, held) = bounds.borrowing_values(name, &[], &owned);
+    if bounds.used_from_await(&held[1..]) {
+        return None;
+    }
+    let last = (last > first).then_some(last);
     if rebinds_any(&items[first + 1..resume], acquire.syntax()) {
         return None; // `let m = …;` or `i += 1` before the re-lock: it would take another lock
     }
@@ -76,7 +88,13 @@ pub fn relock(ctx: &FixContext<'_>) -> Option<Fix> {
     let first_section = match last {
         None => remove_item(ctx.text, &items[first]),
         Some(last) => {
-            let section = CriticalSection { items: items.clone(), first, last, name: name.into() };
+            let section = CriticalSection {
+                items: items.clone(),
+                first,
+                last,
+                name: name.into(),
+                proven: false,
+            };
             let mut block = wrap_in_block(ctx.text, &section)?;
             let needs = needs_mut(ctx, &items[first + 1..=last], name);
             if was_mut && needs == Some(false) {

@@ -26,6 +26,7 @@ use super::{
     FixContext, block_items, guard_let, indent_following_lines, indent_unit, line_indent, mentions,
 };
 use crate::analyse::liveness::bound_names;
+use crate::analyse::ownership;
 use crate::edit::{Applicability, Fix, TextEdit};
 use crate::finding::{Span, Strategy};
 
@@ -34,17 +35,17 @@ pub fn scope_guard(ctx: &FixContext<'_>) -> Option<Fix> {
     let edit = wrap_in_block(ctx.text, &section)?;
     Some(Fix {
         strategy: Strategy::Scope,
-        applicability: Applicability::MachineApplicable,
+        applicability: section.applicability(),
         edits: vec![edit],
     })
 }
 
 /// The edit that wraps a critical section in a block, its outputs coming out as the block's
-/// value; `None` when an output borrows from the guard. Shared with `relock`.
+/// value (the section was closed over every value that may borrow from the guard, so none of
+/// them is an output). Shared with `relock`.
 pub fn wrap_in_block(text: &str, section: &CriticalSection) -> Option<TextEdit> {
-    let CriticalSection { items, first, last, name } = section;
+    let CriticalSection { items, first, last, .. } = section;
     let (first, last) = (*first, *last);
-    let name = name.as_str();
     let wrapped = &items[first..=last];
     let later = &items[last + 1..];
     // Locals declared in the wrapped range (other than the guard) that are used later.
@@ -63,9 +64,6 @@ pub fn wrap_in_block(text: &str, section: &CriticalSection) -> Option<TextEdit> 
                 outputs.push(Output { name: binding, mutable });
             }
         }
-    }
-    if outputs.iter().any(|output| borrowed_from_guard(wrapped, name).contains(&output.name)) {
-        return None; // a reference into the guard cannot outlive the block
     }
     let start = wrapped[0].span().start;
     let end = wrapped[wrapped.len() - 1].span().end;
@@ -170,119 +168,29 @@ struct Output {
     mutable: bool,
 }
 
-/// Names bound in the wrapped range to references into the guard (directly, or through
-/// another such name): `let first = &g[0];`, `let s = g.as_str();`, `let ref r = *g;`.
-/// Values read out of a guard by copy (`let n = *g;`, `g.len()`) are owned: a non-`Copy` read
-/// would not have compiled in the first place.
-fn borrowed_from_guard(wrapped: &[super::BlockItem], guard: &str) -> Vec<String> {
-    let mut tainted = vec![guard.to_owned()];
-    for item in &wrapped[1..] {
-        let super::BlockItem::Stmt(ast::Stmt::LetStmt(inner)) = item else { continue };
-        let (Some(pat), Some(init)) = (inner.pat(), inner.initializer()) else { continue };
-        let mentions_tainted = tainted.iter().any(|name| mentions(init.syntax(), name));
-        let ref_pattern = pat
-            .syntax()
-            .descendants()
-            .filter_map(ast::IdentPat::cast)
-            .any(|ident| ident.ref_token().is_some());
-        if mentions_tainted && (ref_pattern || borrows(&init)) {
-            tainted.extend(bound_names(&pat));
-        }
-    }
-    tainted
-}
-
-/// Whether an expression's value may borrow from what it reads: a `&` anywhere in it, or a
-/// method known to return a reference into its receiver.
-fn borrows(expr: &ast::Expr) -> bool {
-    const BORROWING: &[&str] = &[
-        "first",
-        "last",
-        "get",
-        "get_mut",
-        "iter",
-        "iter_mut",
-        "as_ref",
-        "as_mut",
-        "as_str",
-        "as_slice",
-        "as_deref",
-        "as_deref_mut",
-        "deref",
-        "deref_mut",
-        "borrow",
-        "borrow_mut",
-        "keys",
-        "values",
-        "values_mut",
-        "split",
-        "lines",
-        "chars",
-        "bytes",
-        "trim",
-        "peek",
-        "front",
-        "back",
-        "entry",
-        "range",
-        "windows",
-        "chunks",
-        "drain",
-    ];
-    if expr.syntax().descendants().any(|node| ast::RefExpr::can_cast(node.kind())) {
-        return true;
-    }
-    let mut current = expr.clone();
-    loop {
-        current = match current {
-            ast::Expr::TryExpr(inner) => match inner.expr() {
-                Some(e) => e,
-                None => return false,
-            },
-            ast::Expr::ParenExpr(inner) => match inner.expr() {
-                Some(e) => e,
-                None => return false,
-            },
-            ast::Expr::MethodCallExpr(call) => {
-                let name = call.name_ref().map(|n| n.text().to_string()).unwrap_or_default();
-                if BORROWING.contains(&name.as_str()) {
-                    return true;
-                }
-                // `g.first().unwrap()`: look through adaptors to the call that decides.
-                if crate::analyse::lock_types::passes_guard_through(&name)
-                    || name == "copied"
-                    || name == "cloned"
-                {
-                    if name == "copied" || name == "cloned" {
-                        return false;
-                    }
-                    match call.receiver() {
-                        Some(receiver) => receiver,
-                        None => return false,
-                    }
-                } else {
-                    return false;
-                }
-            }
-            _ => return false,
-        };
-    }
-}
-
-/// The statements of a guard's critical section: from its `let` to its last use before the
-/// awaiting statement, all in one block, none of them the block's tail. Shared with the helper
-/// transform, which moves the same statements into a fn.
+/// The statements of a guard's critical section: from its `let` to the last use, before the
+/// awaiting statement, of the guard or of a value that may borrow from it, all in one block,
+/// none of them the block's tail. Shared with the helper transform, which moves the same
+/// statements into a fn, and with relock.
 pub struct CriticalSection {
     pub items: Vec<super::BlockItem>,
     pub first: usize,
     pub last: usize,
     /// The guard's binding (or the reference that extends a temporary guard).
     pub name: String,
+    /// Every value that leaves the section was proven to own its data (by rust-analyzer's
+    /// types, or by a shape whose result cannot borrow): the fix may be MachineApplicable.
+    /// `false` when that rests on the names of the methods involved.
+    pub proven: bool,
 }
 
 impl CriticalSection {
     pub fn span(&self) -> Span {
         Span::new(self.items[self.first].span().start, self.items[self.last].span().end)
+    }
+
+    pub fn applicability(&self) -> Applicability {
+        if self.proven { Applicability::MachineApplicable } else { Applicability::MaybeIncorrect }
     }
 }
 
@@ -313,17 +221,182 @@ pub fn critical_section(ctx: &FixContext<'_>) -> Option<CriticalSection> {
     let let_end = let_stmt.syntax().text_range().end();
     let first_await = finding.awaits.iter().find(|span| u32::from(let_end) <= span.start)?;
     let awaiting = items.iter().position(|item| item.span().contains(*first_await))?;
-    if items[awaiting..].iter().any(|item| mentions(item.syntax(), name)) {
-        return None; // used in or after the awaiting statement
-    }
-    // The last statement before the await that uses the guard; a guard never used is a
-    // critical section around everything before the await.
-    let last = (first + 1..awaiting)
-        .rev()
-        .find(|&at| mentions(items[at].syntax(), name))
-        .unwrap_or(if finding.borrowed { first } else { awaiting - 1 });
+    // A guard never used is a critical section around everything before the await.
+    let unused_end = if finding.borrowed { first } else { awaiting.checked_sub(1)? };
+    let section = SectionBounds { items: &items, first, awaiting, unused_end };
+    let types = TypeAnswers::ask(ctx, &items[first + 1..awaiting]);
+    let other_guards = other_guard_names(ctx, &items[first + 1..awaiting]);
+    let (last, proven) = [true, false].into_iter().find_map(|proof| {
+        let judge = |init: &ast::Expr, held: &[String]| match types.owns(init) {
+            Some(owned) => owned,
+            None if proof => ownership::owned_by_syntax(init, held),
+            None => !ownership::may_borrow_by_name(init),
+        };
+        section.close_over_borrows(name, &other_guards, &judge).map(|last| (last, proof))
+    })?;
     if items[first..=last].iter().any(|item| matches!(item, super::BlockItem::Tail(_))) {
         return None;
     }
-    Some(CriticalSection { items, first, last, name: name.to_owned() })
+    Some(CriticalSection { items, first, last, name: name.to_owned(), proven })
+}
+
+/// Where a guard's section may end: after its `let` and before the awaiting statement.
+pub struct SectionBounds<'a> {
+    pub items: &'a [super::BlockItem],
+    pub first: usize,
+    pub awaiting: usize,
+    /// Where the section ends when nothing in it uses the guard.
+    pub unused_end: usize,
+}
+
+impl SectionBounds<'_> {
+    /// The index of the section's last statement: the last one before the await that uses the
+    /// guard or a value that may borrow from it (a `let` whose initializer reads such a value
+    /// and that `owned` does not accept, or another guard taken inside the section). `None`
+    /// when such a value is still used at or after the await: no block can end the guard.
+    pub fn close_over_borrows(
+        &self,
+        guard: &str,
+        other_guards: &[String],
+        owned: &dyn Fn(&ast::Expr, &[String]) -> bool,
+    ) -> Option<usize> {
+        let (last, held) = self.borrowing_values(guard, other_guards, owned);
+        (!self.used_from_await(&held)).then_some(last)
+    }
+
+    /// The section's last statement, and the names holding the guard or values that may
+    /// borrow from it (the guard's own name first).
+    pub fn borrowing_values(
+        &self,
+        guard: &str,
+        other_guards: &[String],
+        owned: &dyn Fn(&ast::Expr, &[String]) -> bool,
+    ) -> (usize, Vec<String>) {
+        let items = self.items;
+        let mut held = vec![guard.to_owned()];
+        loop {
+            let last = (self.first + 1..self.awaiting)
+                .rev()
+                .find(|&at| held.iter().any(|name| mentions(items[at].syntax(), name)))
+                .unwrap_or(self.unused_end);
+            let mut grew = false;
+            for item in &items[self.first + 1..=last.max(self.first)] {
+                for name in borrowing_names(item, &held, other_guards, owned) {
+                    if !held.contains(&name) {
+                        held.push(name);
+                        grew = true;
+                    }
+                }
+            }
+            if !grew {
+                return (last, held);
+            }
+        }
+    }
+
+    /// Whether the awaiting statement or one after it mentions any of `names`.
+    pub fn used_from_await(&self, names: &[String]) -> bool {
+        self.items[self.awaiting..]
+            .iter()
+            .any(|item| names.iter().any(|name| mentions(item.syntax(), name)))
+    }
+}
+
+/// The names `item` binds (or assigns) to values that may borrow from the `held` ones, or
+/// that are guards themselves.
+fn borrowing_names(
+    item: &super::BlockItem,
+    held: &[String],
+    other_guards: &[String],
+    owned: &dyn Fn(&ast::Expr, &[String]) -> bool,
+) -> Vec<String> {
+    match item {
+        super::BlockItem::Stmt(ast::Stmt::LetStmt(let_stmt)) => {
+            let Some(pat) = let_stmt.pat() else { return Vec::new() };
+            let names = bound_names(&pat);
+            if names.iter().any(|name| other_guards.contains(name)) {
+                return names;
+            }
+            let Some(init) = let_stmt.initializer() else { return Vec::new() };
+            let reads_held = held.iter().any(|name| mentions(init.syntax(), name));
+            let ref_pattern = pat
+                .syntax()
+                .descendants()
+                .filter_map(ast::IdentPat::cast)
+                .any(|ident| ident.ref_token().is_some());
+            let written_owned = let_stmt.ty().is_some_and(|ty| ownership::owned_type(&ty));
+            if reads_held && (ref_pattern || !(written_owned || owned(&init, held))) {
+                names
+            } else {
+                Vec::new()
+            }
+        }
+        // `out = &g[0];` into a local declared before the section.
+        _ => item
+            .syntax()
+            .descendants()
+            .filter_map(ast::BinExpr::cast)
+            .filter(|bin| matches!(bin.op_kind(), Some(ast::BinaryOp::Assignment { op: None })))
+            .filter_map(|bin| {
+                let Some(ast::Expr::PathExpr(target)) = bin.lhs() else { return None };
+                let rhs = bin.rhs()?;
+                let reads_held = held.iter().any(|name| mentions(rhs.syntax(), name));
+                (reads_held && !owned(&rhs, held))
+                    .then(|| target.path()?.segment()?.name_ref().map(|n| n.text().to_string()))
+                    .flatten()
+            })
+            .collect(),
+    }
+}
+
+/// The bindings of the other guards taken in `items`: exporting one would keep it alive.
+fn other_guard_names(ctx: &FixContext<'_>, items: &[super::BlockItem]) -> Vec<String> {
+    let Some(range) = items.first().map(|first| {
+        Span::new(first.span().start, items.last().map_or(first.span().end, |l| l.span().end))
+    }) else {
+        return Vec::new();
+    };
+    ctx.findings
+        .iter()
+        .filter(|guard| guard.acquire != ctx.finding.acquire && range.contains(guard.acquire))
+        .filter_map(|guard| guard.binding.as_deref())
+        .flat_map(|binding| binding.split(", ").map(str::to_owned))
+        .collect()
+}
+
+/// rust-analyzer's answers on whether each `let` initializer of a range owns its data.
+pub struct TypeAnswers {
+    answers: Vec<(Span, Option<bool>)>,
+}
+
+impl TypeAnswers {
+    /// Asks once for every `let` initializer (and assigned value) in `items`; no answers
+    /// without the semantic layer.
+    pub fn ask(ctx: &FixContext<'_>, items: &[super::BlockItem]) -> TypeAnswers {
+        let Some(semantic) = ctx.semantic else { return TypeAnswers { answers: Vec::new() } };
+        let ranges: Vec<ra_ap_syntax::TextRange> = items
+            .iter()
+            .flat_map(|item| {
+                item.syntax().descendants().filter_map(|node| {
+                    if let Some(let_stmt) = ast::LetStmt::cast(node.clone()) {
+                        return let_stmt.initializer().map(|init| init.syntax().text_range());
+                    }
+                    let bin = ast::BinExpr::cast(node)?;
+                    matches!(bin.op_kind(), Some(ast::BinaryOp::Assignment { op: None }))
+                        .then(|| bin.rhs().map(|rhs| rhs.syntax().text_range()))
+                        .flatten()
+                })
+            })
+            .collect();
+        let answers = semantic
+            .workspace
+            .owns_data(semantic.path, ctx.text, &ranges)
+            .unwrap_or_else(|| vec![None; ranges.len()]);
+        TypeAnswers { answers: ranges.into_iter().map(Span::from).zip(answers).collect() }
+    }
+
+    pub fn owns(&self, expr: &ast::Expr) -> Option<bool> {
+        let span: Span = expr.syntax().text_range().into();
+        self.answers.iter().find(|(at, _)| *at == span).and_then(|(_, owned)| *owned)
+    }
 }
