@@ -280,6 +280,26 @@ fn manifest_of(source: &Path) -> Option<PathBuf> {
 /// depends on tokio with the `sync` (or `full`) feature; otherwise `sync` is added to tokio's
 /// features, or tokio itself (`version = "1"`, default features off) to `[dependencies]`,
 /// with `toml_edit` so the rest of the file keeps its formatting.
+/// Whether the workspace above `manifest` declares `[workspace.dependencies] tokio` with the
+/// `sync` (or `full`) feature, which a `tokio = { workspace = true }` entry inherits.
+fn workspace_tokio_has_sync(manifest: &Path, files: &[ProposedFile]) -> bool {
+    let Some(crate_dir) = manifest.parent() else { return false };
+    crate_dir.ancestors().skip(1).any(|dir| {
+        let root = dir.join("Cargo.toml");
+        let Some(text) = current_text(files, &root) else { return false };
+        let Ok(document) = text.parse::<toml_edit::DocumentMut>() else { return false };
+        let features = document
+            .get("workspace")
+            .and_then(|workspace| workspace.get("dependencies"))
+            .and_then(|dependencies| dependencies.get("tokio"))
+            .and_then(|tokio| tokio.get("features"))
+            .and_then(|features| features.as_array());
+        features.is_some_and(|features| {
+            features.iter().any(|feature| matches!(feature.as_str(), Some("sync" | "full")))
+        })
+    })
+}
+
 fn tokio_sync_feature(manifest: &Path, files: &[ProposedFile]) -> Result<Option<String>, String> {
     let text = current_text(files, manifest)
         .ok_or_else(|| format!("{} could not be read", manifest.display()))?;
@@ -299,10 +319,18 @@ fn tokio_sync_feature(manifest: &Path, files: &[ProposedFile]) -> Result<Option<
             dependencies.insert("tokio", toml_edit::value(tokio));
         }
         Some(tokio) => {
-            if let Some(version) = tokio.as_str().map(str::to_owned) {
+            let inherited = tokio.get("workspace").and_then(|value| value.as_bool()) == Some(true);
+            if inherited && workspace_tokio_has_sync(manifest, files) {
+                return Ok(None); // `tokio = { workspace = true }` inherits the feature
+            }
+            if let Some(old) = tokio.as_value()
+                && let Some(version) = old.as_str()
+            {
                 let mut table = toml_edit::InlineTable::new();
                 table.insert("version", version.into());
-                *tokio = toml_edit::value(table);
+                let mut new = toml_edit::Value::InlineTable(table);
+                *new.decor_mut() = old.decor().clone(); // a comment after it stays
+                *tokio = toml_edit::Item::Value(new);
             }
             let tokio = tokio
                 .as_table_like_mut()
@@ -317,8 +345,55 @@ fn tokio_sync_feature(manifest: &Path, files: &[ProposedFile]) -> Result<Option<
             if features.iter().any(|feature| matches!(feature.as_str(), Some("sync" | "full"))) {
                 return Ok(None);
             }
+            let was_empty = features.is_empty();
             features.push("sync");
+            if was_empty {
+                tokio.fmt(); // `{ workspace = true, features = ["sync"] }`, spaced as usual
+            }
         }
     }
     Ok(Some(document.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest_after_switch(member: &str, root: Option<&str>) -> Option<String> {
+        let dir = tempfile::tempdir().unwrap();
+        if let Some(root) = root {
+            std::fs::write(dir.path().join("Cargo.toml"), root).unwrap();
+        }
+        let crate_dir = dir.path().join("member");
+        std::fs::create_dir(&crate_dir).unwrap();
+        let manifest = crate_dir.join("Cargo.toml");
+        std::fs::write(&manifest, member).unwrap();
+        tokio_sync_feature(&manifest, &[]).unwrap()
+    }
+
+    #[test]
+    fn a_workspace_dependency_with_sync_is_left_alone() {
+        let root = "[workspace]\nmembers = [\"member\"]\n\n[workspace.dependencies]\ntokio = { version = \"1\", features = [\"sync\", \"rt\"] }\n";
+        let member = "[package]\nname = \"m\"\n\n[dependencies]\ntokio = { workspace = true }\n";
+        assert_eq!(manifest_after_switch(member, Some(root)), None);
+    }
+
+    #[test]
+    fn a_workspace_dependency_without_sync_gets_it_in_the_member() {
+        let root = "[workspace]\n\n[workspace.dependencies]\ntokio = { version = \"1\", features = [\"rt\"] }\n";
+        let member = "[package]\nname = \"m\"\n\n[dependencies]\ntokio = { workspace = true }\n";
+        assert_eq!(
+            manifest_after_switch(member, Some(root)).unwrap(),
+            "[package]\nname = \"m\"\n\n[dependencies]\ntokio = { workspace = true, features = [\"sync\"] }\n"
+        );
+    }
+
+    #[test]
+    fn a_plain_version_becomes_a_table_with_sync() {
+        let member = "[package]\nname = \"m\"\n\n[dependencies]\ntokio = \"1\" # runtime\n";
+        assert_eq!(
+            manifest_after_switch(member, None).unwrap(),
+            "[package]\nname = \"m\"\n\n[dependencies]\ntokio = { version = \"1\", features = [\"sync\"] } # runtime\n"
+        );
+    }
 }

@@ -145,12 +145,12 @@ fn configured_strategy_is_the_default_and_the_flag_overrides_it() {
     let scratch = tempfile::tempdir().unwrap();
     let project = demo_copy(scratch.path());
     let auto = guardfix(&project, &["fix"]);
-    assert!(stderr(&auto).contains("1 by drop"), "{}", stderr(&auto));
+    assert!(stderr(&auto).contains("1 by async-mutex"), "{}", stderr(&auto));
     write(&project, "guardfix.toml", "strategy = \"scope\"\n");
     let scoped = guardfix(&project, &["fix"]);
-    assert!(!stderr(&scoped).contains("by drop"), "{}", stderr(&scoped));
+    assert!(!stderr(&scoped).contains("by async-mutex"), "{}", stderr(&scoped));
     let flag = guardfix(&project, &["fix", "--strategy", "auto"]);
-    assert!(stderr(&flag).contains("1 by drop"), "{}", stderr(&flag));
+    assert!(stderr(&flag).contains("1 by async-mutex"), "{}", stderr(&flag));
     write(&project, "guardfix.toml", "strategy = \"fastest\"\n");
     let bad = guardfix(&project, &["check"]);
     assert_eq!(bad.status.code(), Some(2));
@@ -274,15 +274,21 @@ fn sarif_validates_and_its_fixes_are_what_fix_writes() {
         let related = result["relatedLocations"].as_array().unwrap();
         assert!(related.iter().any(|r| r["message"]["text"] == "held across this await"));
         assert!(related.iter().any(|r| r["message"]["text"] == "released here"));
-        assert!(result["fixes"].is_array(), "every demo finding is fixable: {result}");
+        // A lock switch spans files and needs rust-analyzer: not offered as a SARIF fix.
+        let switch = result["properties"]["suggestedStrategy"] == "async-mutex";
+        assert_eq!(result["fixes"].is_array(), !switch, "every other finding is fixable: {result}");
     }
     let root = runs[0]["originalUriBaseIds"]["SRCROOT"]["uri"].as_str().unwrap();
     assert!(root.starts_with("file:///") && root.ends_with('/'), "{root}");
 
-    // Applying every fix gives exactly what `guardfix fix --write` writes.
+    // Applying every fix gives exactly what `guardfix fix --write` writes with the per-file
+    // fixes alone.
     let original = std::fs::read_to_string(project.join("src/lib.rs")).unwrap();
     let from_sarif = apply_sarif_fixes(&log, "demo/src/lib.rs", &original);
-    let written = guardfix(scratch.path(), &["fix", "demo", "--write", "--allow-no-vcs"]);
+    let written = guardfix(
+        scratch.path(),
+        &["fix", "demo", "--write", "--allow-no-vcs", "--semantic", "never"],
+    );
     assert!(written.status.success(), "{}", stderr(&written));
     let fixed = std::fs::read_to_string(project.join("src/lib.rs")).unwrap();
     assert_ne!(fixed, original);

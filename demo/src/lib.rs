@@ -28,7 +28,8 @@ impl Cache {
         n
     }
 
-    /// A plain critical section, never borrowed after: an explicit `drop` suffices.
+    /// The guard is never read: it serialises the code after it, await included. Ending it
+    /// earlier would change that, so the lock becomes tokio's, which may be held there.
     pub async fn count_hit(&self) {
         let _hits = self.hits.lock().unwrap();
         tick().await;

@@ -41,6 +41,15 @@ const OWNING_METHODS: &[&str] = &[
     "partial_cmp",
     "sum",
     "product",
+    // Moved out of the container: the value the container held, not a borrow of it.
+    "pop",
+    "pop_front",
+    "pop_back",
+    "swap_remove",
+    "split_off",
+    "remove",
+    "replace",
+    "insert",
 ];
 
 /// `Option`-returning lookups: `.copied()`/`.cloned()` after one of them is `Option`'s, which
@@ -89,39 +98,70 @@ pub fn owned_by_syntax(expr: &ast::Expr, held: &[String]) -> bool {
     if !held.iter().any(|name| mentions(expr.syntax(), name)) {
         return true;
     }
+    // In code that compiled, a place read by value into a `let` is a copy (moving out of a
+    // borrow would not compile), and a copy of a reference field does not borrow the guard.
+    shape(expr, held) != Shape::Unknown
+}
+
+/// Whether a new `let` of `expr` (an expression of code being rewritten, such as a guard
+/// temporary's read) would hold an owned value: a count, a clone, arithmetic. A place read
+/// (`g.field`, `g[0]`, `*g`) is not enough: it copies only if its type is `Copy`, which only
+/// types can tell.
+pub fn computes_owned_value(expr: &ast::Expr) -> bool {
+    shape(expr, &[]) == Shape::Owned
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shape {
+    /// The value owns its data whatever the types.
+    Owned,
+    /// A place read by value: owned if it compiles (a copy of a `Copy` value).
+    PlaceRead,
+    Unknown,
+}
+
+fn shape(expr: &ast::Expr, held: &[String]) -> Shape {
+    let owned_if = |owned: bool| if owned { Shape::Owned } else { Shape::Unknown };
     match expr {
-        ast::Expr::Literal(_) => true,
+        ast::Expr::Literal(_) => Shape::Owned,
         ast::Expr::ParenExpr(paren) => {
-            paren.expr().is_some_and(|inner| owned_by_syntax(&inner, held))
+            paren.expr().map_or(Shape::Unknown, |inner| shape(&inner, held))
         }
         ast::Expr::TryExpr(try_expr) => {
-            try_expr.expr().is_some_and(|inner| owned_by_syntax(&inner, held))
+            try_expr.expr().map_or(Shape::Unknown, |inner| shape(&inner, held))
         }
-        // A place read by value (`*r`, `g.field`, `g[0]`) is a copy: moving out of a borrow
-        // would not compile, and a copy of a reference field does not borrow from the guard.
-        ast::Expr::PrefixExpr(_)
-        | ast::Expr::CastExpr(_)
-        | ast::Expr::FieldExpr(_)
-        | ast::Expr::IndexExpr(_) => true,
-        ast::Expr::BinExpr(bin) => !matches!(bin.op_kind(), Some(ast::BinaryOp::Assignment { .. })),
-        ast::Expr::TupleExpr(tuple) => tuple.fields().all(|field| owned_by_syntax(&field, held)),
-        ast::Expr::ArrayExpr(array) => array.exprs().all(|item| owned_by_syntax(&item, held)),
-        ast::Expr::MacroExpr(macro_expr) => macro_expr
-            .macro_call()
-            .and_then(|call| crate::analyse::macros::macro_name(&call))
-            .is_some_and(|name| OWNING_MACROS.contains(&name.as_str())),
-        ast::Expr::CallExpr(call) => owned_call(call, held),
+        ast::Expr::PrefixExpr(prefix) if prefix.op_kind() == Some(ast::UnaryOp::Deref) => {
+            Shape::PlaceRead
+        }
+        ast::Expr::FieldExpr(_) | ast::Expr::IndexExpr(_) => Shape::PlaceRead,
+        ast::Expr::PrefixExpr(_) | ast::Expr::CastExpr(_) => Shape::Owned,
+        ast::Expr::BinExpr(bin) => {
+            owned_if(!matches!(bin.op_kind(), Some(ast::BinaryOp::Assignment { .. })))
+        }
+        ast::Expr::TupleExpr(tuple) => {
+            owned_if(tuple.fields().all(|field| owned_by_syntax(&field, held)))
+        }
+        ast::Expr::ArrayExpr(array) => {
+            owned_if(array.exprs().all(|item| owned_by_syntax(&item, held)))
+        }
+        ast::Expr::MacroExpr(macro_expr) => owned_if(
+            macro_expr
+                .macro_call()
+                .and_then(|call| crate::analyse::macros::macro_name(&call))
+                .is_some_and(|name| OWNING_MACROS.contains(&name.as_str())),
+        ),
+        ast::Expr::CallExpr(call) => owned_if(owned_call(call, held)),
         ast::Expr::MethodCallExpr(call) => {
             let name = call.name_ref().map(|name| name.text().to_string()).unwrap_or_default();
             if OWNING_METHODS.contains(&name.as_str()) {
-                return true;
+                return Shape::Owned;
             }
-            let Some(receiver) = call.receiver() else { return false };
+            let Some(receiver) = call.receiver() else { return Shape::Unknown };
             if matches!(name.as_str(), "cloned" | "copied")
                 && let ast::Expr::MethodCallExpr(lookup) = &receiver
                 && lookup.name_ref().is_some_and(|n| OPTION_LOOKUPS.contains(&n.text()))
             {
-                return true;
+                return Shape::Owned;
             }
             if PASS_THROUGH.contains(&name.as_str()) {
                 // `.cloned().unwrap()`: only an `Option` unwraps, and `Option::cloned` owns.
@@ -130,13 +170,16 @@ pub fn owned_by_syntax(expr: &ast::Expr, held: &[String]) -> bool {
                         .name_ref()
                         .is_some_and(|inner| matches!(inner.text(), "cloned" | "copied"))
                 {
-                    return true;
+                    return Shape::Owned;
                 }
-                return owned_by_syntax(&receiver, held);
+                return match shape(&receiver, held) {
+                    Shape::PlaceRead => Shape::Unknown, // `g.field.unwrap()` moves out of a place
+                    other => other,
+                };
             }
-            false
+            Shape::Unknown
         }
-        _ => false,
+        _ => Shape::Unknown,
     }
 }
 

@@ -227,8 +227,13 @@ fn plan_fix(ctx: &FixContext<'_>, options: FixOptions) -> Result<crate::edit::Fi
             Some(Strategy::Drop) => vec![Strategy::Drop, Strategy::Scope],
             Some(Strategy::Scope) => vec![Strategy::Scope],
             Some(other) => {
+                let why = if crate::plan::guards_code(finding) {
+                    "the guard is never read through, so it protects the code after it, await included: ending it earlier would run that code unlocked"
+                } else {
+                    "the guard is used after the await"
+                };
                 let mut reason = format!(
-                    "needs the `{}` strategy (the guard is used after the await), which works on the whole workspace with rust-analyzer's types: it was not loaded here",
+                    "needs the `{}` strategy ({why}), which works on the whole workspace with rust-analyzer's types: it was not loaded here",
                     other.name()
                 );
                 if transforms::fix_with(Strategy::Relock, ctx).is_some() {
@@ -309,6 +314,12 @@ fn readable_macros(text: &str, edition: Edition) -> usize {
 
 fn no_fix_reason(finding: &Finding) -> String {
     use crate::finding::HeldBecause::*;
+    if crate::plan::guards_code(finding) {
+        return format!(
+            "the guard is never read through, so it protects the code after it, await included; `{}` cannot be switched to an async lock: restructure by hand (or end it before the await with `--strategy scope --unsafe-fixes`)",
+            finding.lock
+        );
+    }
     match finding.held_because {
         AsyncFnParameter => "the guard is a parameter of the async fn: change the caller".into(),
         CapturedByAsyncBlock => {
@@ -318,6 +329,10 @@ fn no_fix_reason(finding: &Finding) -> String {
         NotDroppedOnEveryPath => {
             "the guard is dropped on some paths only: restructure by hand".into()
         }
+        _ if finding.used_after_await && !crate::plan::switchable(finding) => format!(
+            "the guard is used after the await, and `{}` has no async lock to switch to: restructure by hand",
+            finding.lock
+        ),
         _ if finding.used_after_await => "the guard is used after the await".into(),
         _ => "no automatic fix for this shape".into(),
     }

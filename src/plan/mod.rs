@@ -2,9 +2,11 @@
 //!
 //! | the guard…                                   | strategy                          |
 //! |----------------------------------------------|-----------------------------------|
-//! | is a named binding, never borrowed           | `drop` after its last use         |
 //! | is not used after the await                  | `scope` (a block ends it earlier) |
 //! | is used after the await, lock is blocking    | `async-mutex` (`lock_switch.rs`)  |
+//! | protects the code after it (never read       | `async-mutex`: the lock may then  |
+//! |   through: `_guard`, a lock over `()`)       |   span the await, as it must      |
+//! | (`drop`: on request, MaybeIncorrect)         | releases the lock earlier         |
 //! | (any of the above, on request)               | `helper` with `--strategy helper` |
 //! | used after, the await does not use it        | `relock`, only on request and     |
 //! |   (on request: two critical sections)        |   with `--unsafe-fixes`           |
@@ -22,14 +24,10 @@ pub fn suggest(finding: &Finding) -> Option<Strategy> {
     if finding.kind == FindingKind::DroppedButNotSend {
         return Some(Strategy::Scope);
     }
-    if finding.used_after_await {
-        return match finding.kind {
-            // A configured guard type (a user's RAII wrapper) has no lock to switch.
-            FindingKind::GuardHeldAcrossAwait if finding.lock != CONFIGURED_GUARD => {
-                Some(Strategy::AsyncMutex)
-            }
-            _ => None,
-        };
+    // A guard that protects the code after it needs to span the await as much as one whose
+    // data is used after it: only a lock that may be held there keeps the meaning.
+    if finding.used_after_await || guards_code(finding) {
+        return switchable(finding).then_some(Strategy::AsyncMutex);
     }
     match finding.held_because {
         HeldBecause::AsyncFnParameter | HeldBecause::CapturedByAsyncBlock => None,
@@ -37,4 +35,22 @@ pub fn suggest(finding: &Finding) -> Option<Strategy> {
         HeldBecause::NamedBinding if !finding.borrowed => Some(Strategy::Drop),
         _ => Some(Strategy::Scope),
     }
+}
+
+/// A named guard that is never read through: what it protects is the code after it (a test
+/// lock over `()` taken before `set_var`, a `_serial` binding kept for its drop), not data.
+/// Ending it before the await (`scope`, `drop`) would let that code run unserialised.
+pub fn guards_code(finding: &Finding) -> bool {
+    finding.binding.is_some()
+        && !finding.borrowed
+        && finding.held_because == HeldBecause::NamedBinding
+        && finding.kind != FindingKind::DroppedButNotSend
+}
+
+/// Whether the async-mutex transform can switch the finding's lock: std's and parking_lot's
+/// `Mutex`/`RwLock` (not stdio locks, `RefCell`, spin locks or configured guard types).
+pub fn switchable(finding: &Finding) -> bool {
+    finding.kind == FindingKind::GuardHeldAcrossAwait
+        && finding.lock != CONFIGURED_GUARD
+        && crate::transforms::async_mutex::can_switch(&finding.lock)
 }

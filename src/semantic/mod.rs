@@ -78,6 +78,15 @@ pub enum SemanticError {
     NoRustSrc,
 }
 
+/// What an expression's type says about its value, for the transforms that move it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ValueFacts {
+    /// The type holds no reference, not even inside a struct such as `Entry<'_, K, V>`.
+    pub owns_data: bool,
+    /// The type is `Copy`: reading it out of a place copies it.
+    pub is_copy: bool,
+}
+
 /// One file of a loaded workspace, as the fix engine asks about it.
 #[derive(Clone, Copy)]
 pub struct SemanticFile<'a> {
@@ -217,15 +226,15 @@ impl SemanticWorkspace {
         })
     }
 
-    /// For the expressions at `exprs` in `text` (the current contents of `path`): whether the
-    /// value rust-analyzer infers for each owns its data (its type holds no reference, not even
-    /// inside a struct such as `Entry<'_, K, V>`); `None` for one whose type it cannot tell.
-    pub fn owns_data(
+    /// For the expressions at `exprs` in `text` (the current contents of `path`): what the
+    /// type rust-analyzer infers for each says about its value (`None` for one whose type it
+    /// cannot tell).
+    pub fn value_facts(
         &self,
         path: &Path,
         text: &str,
         exprs: &[TextRange],
-    ) -> Option<Vec<Option<bool>>> {
+    ) -> Option<Vec<Option<ValueFacts>>> {
         self.with_file(path, text, |db, file_id| {
             let sema = Semantics::new(db);
             let tree = sema.parse(sema.attach_first_edition(file_id));
@@ -241,7 +250,10 @@ impl SemanticWorkspace {
                     .filter(|node| node.text_range() == *range)
                     .find_map(ast::Expr::cast)?;
                 let ty = sema.type_of_expr(&expr)?.original;
-                (!ty.is_unknown()).then(|| !ty.contains_reference(db))
+                (!ty.is_unknown()).then(|| ValueFacts {
+                    owns_data: !ty.contains_reference(db),
+                    is_copy: ty.is_copy(db),
+                })
             });
             answers.collect()
         })

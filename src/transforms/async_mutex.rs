@@ -49,6 +49,11 @@ struct Target {
     poisoning: bool,
 }
 
+/// Whether `lock` (a family path as in findings) is one the switch knows tokio's lock for.
+pub fn can_switch(lock: &str) -> bool {
+    target_for(lock).is_some()
+}
+
 fn target_for(lock: &str) -> Option<Target> {
     let (type_name, tokio_path, acquire_methods): (_, _, &'static [&'static str]) = match lock {
         "std::sync::Mutex" | "parking_lot::Mutex" => ("Mutex", "tokio::sync::Mutex", &["lock"]),
@@ -90,7 +95,7 @@ pub fn convert(
         let (text, root) = tree_of(path)?;
         let ty = node_with_range(&root, *range).and_then(ast::Type::cast);
         let ty = ty.ok_or("a type naming the lock is not where rust-analyzer said")?;
-        let edit = retype(&ty, &target)
+        let edit = retype(&ty, &target, &std_names(&root, &target))
             .map_err(|reason| format!("{}: {reason}", located(path, &text, *range)))?;
         by_file.entry(path.clone()).or_default().push(edit);
     }
@@ -99,7 +104,7 @@ pub fn convert(
         let (text, root) = tree_of(path)?;
         let init = node_with_range(&root, *range).and_then(ast::Expr::cast);
         let init = init.ok_or("the lock's constructor is not where rust-analyzer said")?;
-        let edit = reconstruct(&init, &target, &sites.name)
+        let edit = reconstruct(&init, &target, &std_names(&root, &target), &sites.name)
             .map_err(|reason| format!("{}: {reason}", located(path, &text, *range)))?;
         by_file.entry(path.clone()).or_default().push(edit);
     }
@@ -123,10 +128,14 @@ pub fn convert(
         }
     }
 
+    let names = std_names_in(sites, &mut tree_of, &target);
+    let data_types = guarded_types(sites, &mut tree_of, &names);
     let mut new_texts = BTreeMap::new();
     for (path, edits) in by_file {
         let (text, root) = tree_of(&path)?;
-        if let Some(range) = names_a_guard_type(&root, &target) {
+        let uses: Vec<TextRange> =
+            sites.uses.iter().filter(|(file, _)| *file == path).map(|(_, range)| *range).collect();
+        if let Some(range) = names_a_guard_type(&root, &target, &data_types, &uses) {
             return Err(format!(
                 "{}: a type names the blocking lock's guard, which tokio's lock does not hand out; switch it by hand",
                 located(&path, &text, range)
@@ -139,10 +148,62 @@ pub fn convert(
     Ok(new_texts)
 }
 
-/// Where a file names std's or parking_lot's guard type for the lock (`MutexGuard<'_, T>` in a
-/// helper's parameter): the switched acquisitions would hand that code tokio's guard. Names
-/// qualified with `tokio::` are tokio's own.
-fn names_a_guard_type(root: &SyntaxNode, target: &Target) -> Option<TextRange> {
+/// Gives a file's current text and its syntax tree.
+type TreeOf<'a> = dyn FnMut(&Path) -> Result<(String, SyntaxNode), String> + 'a;
+
+/// The data types the lock guards, as written where its type is (`HashMap<u32, String>` in
+/// `Mutex<HashMap<u32, String>>`), whitespace removed; empty when no written type says.
+fn guarded_types(sites: &LockSites, tree_of: &mut TreeOf<'_>, names: &[String]) -> Vec<String> {
+    let mut types = Vec::new();
+    for (path, range) in &sites.types {
+        let Ok((_, root)) = tree_of(path) else { continue };
+        let Some(ty) = node_with_range(&root, *range) else { continue };
+        for path_type in ty.descendants().filter_map(ast::PathType::cast) {
+            let Some(segment) = path_type.path().and_then(|path| path.segment()) else { continue };
+            let is_lock =
+                segment.name_ref().is_some_and(|name| names.contains(&name.text().to_string()));
+            if let (true, Some(args)) = (is_lock, segment.generic_arg_list()) {
+                for arg in args.generic_args().filter_map(|arg| match arg {
+                    ast::GenericArg::TypeArg(arg) => arg.ty(),
+                    _ => None,
+                }) {
+                    let text: String = arg.syntax().text().to_string().split_whitespace().collect();
+                    if !types.contains(&text) {
+                        types.push(text);
+                    }
+                }
+            }
+        }
+    }
+    types
+}
+
+/// Every name std's lock goes by in the files where the lock's types are written.
+fn std_names_in(sites: &LockSites, tree_of: &mut TreeOf<'_>, target: &Target) -> Vec<String> {
+    let mut names = vec![target.type_name.to_owned()];
+    for (path, _) in &sites.types {
+        if let Ok((_, root)) = tree_of(path) {
+            for name in std_names(&root, target) {
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+        }
+    }
+    names
+}
+
+/// Where a file names std's or parking_lot's guard type for this lock (`MutexGuard<'_, T>` in
+/// a helper's parameter): the switched acquisitions would hand that code tokio's guard. A
+/// guard of another lock does not count: one whose data type differs from every type this
+/// lock guards (when those are written), outside the fns that use this lock. Names qualified
+/// with `tokio::` are tokio's own.
+fn names_a_guard_type(
+    root: &SyntaxNode,
+    target: &Target,
+    data_types: &[String],
+    uses: &[TextRange],
+) -> Option<TextRange> {
     let guards: &[&str] = match target.type_name {
         "Mutex" => &["MutexGuard", "MappedMutexGuard"],
         _ => &[
@@ -163,7 +224,28 @@ fn names_a_guard_type(root: &SyntaxNode, target: &Target) -> Option<TextRange> {
         let name = last_name(&path)?;
         let qualified = path.syntax().text().to_string();
         let tokio = qualified.starts_with("tokio") || tokio_guards.contains(&name);
-        (guards.contains(&name.as_str()) && !tokio).then(|| path_type.syntax().text_range())
+        let this_lock = data_types.is_empty()
+            || guard_data_type(&path).is_none_or(|data| data_types.contains(&data))
+            || in_a_fn_using(path_type.syntax(), uses);
+        (guards.contains(&name.as_str()) && !tokio && this_lock)
+            .then(|| path_type.syntax().text_range())
+    })
+}
+
+/// `T` in `MutexGuard<'_, T>`, whitespace removed.
+fn guard_data_type(path: &ast::Path) -> Option<String> {
+    let args = path.segment()?.generic_arg_list()?;
+    let ty = args.generic_args().find_map(|arg| match arg {
+        ast::GenericArg::TypeArg(arg) => arg.ty(),
+        _ => None,
+    })?;
+    Some(ty.syntax().text().to_string().split_whitespace().collect())
+}
+
+/// Whether `node` is in a fn that contains one of `uses`.
+fn in_a_fn_using(node: &SyntaxNode, uses: &[TextRange]) -> bool {
+    node.ancestors().find_map(ast::Fn::cast).is_some_and(|function| {
+        uses.iter().any(|at| function.syntax().text_range().contains_range(*at))
     })
 }
 
@@ -181,11 +263,24 @@ fn with_imports(
     let after = apply_edits(text, &edits)?;
     let after_root = SourceFile::parse(&after, Edition::CURRENT).tree().syntax().clone();
     let existing = tokio_import(root, target);
-    let removal = (names_outside_imports(&after_root, target.type_name) == 0)
-        .then(|| remove_import(root, text, target.type_name))
-        .flatten();
-    let short_name =
-        existing.clone().or_else(|| removal.is_some().then(|| target.type_name.to_owned()));
+    // std's lock under its own name or an alias (`use std::sync::Mutex as StdMutex;`): an
+    // import the edits left unused goes.
+    let removals: Vec<(TextEdit, Vec<String>, String)> = std_names(root, target)
+        .into_iter()
+        .filter(|name| names_outside_imports(&after_root, name) == 0)
+        .filter_map(|name| {
+            let (edit, module) = remove_import(root, text, &name)?;
+            Some((edit, module, name))
+        })
+        .collect();
+    // The short name is free once std's own import is gone, or when nothing in the file is
+    // called that (the alias was the only import).
+    let short_name_free = removals.iter().any(|(_, _, name)| name == target.type_name)
+        || (!imports_name(root, target.type_name)
+            && names_outside_imports(&after_root, target.type_name) == 0);
+    let short_name = existing
+        .clone()
+        .or_else(|| (!removals.is_empty() && short_name_free).then(|| target.type_name.to_owned()));
     if let Some(short_name) = &short_name {
         for edit in &mut edits {
             if let Some(rest) = edit.replacement.strip_prefix(target.tokio_path) {
@@ -193,13 +288,46 @@ fn with_imports(
             }
         }
     }
-    let module = removal.as_ref().map(|(_, module)| module.clone());
-    edits.extend(removal.map(|(edit, _)| edit));
+    let module = removals.first().map(|(_, module, _)| module.clone());
+    edits.extend(removals.into_iter().map(|(edit, _, _)| edit));
     let new_text = apply_edits(text, &edits)?;
     match module {
-        Some(module) if existing.is_none() => insert_import(&new_text, target.tokio_path, &module),
+        Some(module) if existing.is_none() && short_name.is_some() => {
+            insert_import(&new_text, target.tokio_path, &module)
+        }
         _ => Some(new_text),
     }
+}
+
+/// The names the file calls std's (or parking_lot's) lock by: its own name, and any alias a
+/// `use` gives it (`use std::sync::Mutex as StdMutex;`).
+fn std_names(root: &SyntaxNode, target: &Target) -> Vec<String> {
+    let mut names = vec![target.type_name.to_owned()];
+    for tree in root.descendants().filter_map(ast::UseTree::cast) {
+        if tree.use_tree_list().is_some() || !is_blocking_lock_import(&tree, target) {
+            continue;
+        }
+        if let Some(name) = imported_name(&tree).filter(|name| !names.contains(name)) {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// `use std::sync::Mutex…` or `use parking_lot::Mutex…` (renamed or not).
+fn is_blocking_lock_import(tree: &ast::UseTree, target: &Target) -> bool {
+    let path = full_path(tree);
+    ["std::sync::", "parking_lot::"]
+        .iter()
+        .any(|prefix| path.strip_prefix(prefix).is_some_and(|rest| rest == target.type_name))
+}
+
+/// Whether some `use` brings `name` into scope.
+fn imports_name(root: &SyntaxNode, name: &str) -> bool {
+    root.descendants()
+        .filter_map(ast::UseTree::cast)
+        .filter(|tree| tree.use_tree_list().is_none())
+        .any(|tree| imported_name(&tree).as_deref() == Some(name))
 }
 
 /// The name the file already imports tokio's lock under, if it does.
@@ -285,13 +413,13 @@ fn node_with_range(root: &SyntaxNode, range: TextRange) -> Option<SyntaxNode> {
 }
 
 /// `Arc<Mutex<T>>` → `Arc<tokio::sync::Mutex<T>>`: the one path naming the lock type.
-fn retype(field_type: &ast::Type, target: &Target) -> Result<TextEdit, String> {
+fn retype(field_type: &ast::Type, target: &Target, names: &[String]) -> Result<TextEdit, String> {
     let mut paths = field_type
         .syntax()
         .descendants()
         .filter_map(ast::PathType::cast)
         .filter_map(|path_type| path_type.path())
-        .filter(|path| last_name(path).as_deref() == Some(target.type_name));
+        .filter(|path| last_name(path).is_some_and(|name| names.contains(&name)));
     let (Some(path), None) = (paths.next(), paths.next()) else {
         return Err(format!("the field's type does not name one `{}`", target.type_name));
     };
@@ -301,7 +429,12 @@ fn retype(field_type: &ast::Type, target: &Target) -> Result<TextEdit, String> {
 /// `Mutex::new(x)` (or `std::sync::Mutex::new(x)`) inside the expression that builds the lock
 /// → tokio's; `const_new` where it is evaluated at compile time (a `static`'s or `const`'s
 /// value outside any closure), as tokio's `new` is not a `const fn`.
-fn reconstruct(init: &ast::Expr, target: &Target, name: &str) -> Result<TextEdit, String> {
+fn reconstruct(
+    init: &ast::Expr,
+    target: &Target,
+    names: &[String],
+    name: &str,
+) -> Result<TextEdit, String> {
     let mut constructors = init
         .syntax()
         .descendants()
@@ -310,8 +443,9 @@ fn reconstruct(init: &ast::Expr, target: &Target, name: &str) -> Result<TextEdit
         .filter(|path| matches!(last_name(path).as_deref(), Some("new" | "const_new")))
         .filter(|path| {
             let qualifier = path.qualifier();
-            qualifier
-                .is_some_and(|qualifier| last_name(&qualifier).as_deref() == Some(target.type_name))
+            qualifier.is_some_and(|qualifier| {
+                last_name(&qualifier).is_some_and(|qualifier| names.contains(&qualifier))
+            })
         });
     let (Some(path), None) = (constructors.next(), constructors.next()) else {
         return Err(format!(
@@ -522,9 +656,8 @@ fn names_outside_imports(root: &SyntaxNode, name: &str) -> usize {
 /// Returns the edit and the module the import was in (names from the file's root).
 fn remove_import(root: &SyntaxNode, text: &str, name: &str) -> Option<(TextEdit, Vec<String>)> {
     let tree = root.descendants().filter_map(ast::UseTree::cast).find(|tree| {
-        tree.rename().is_none()
-            && tree.use_tree_list().is_none()
-            && tree.path().and_then(|path| last_name(&path)).as_deref() == Some(name)
+        tree.use_tree_list().is_none()
+            && imported_name(tree).as_deref() == Some(name)
             && ["std::sync", "parking_lot"].iter().any(|prefix| full_path(tree).starts_with(prefix))
     })?;
     let mut module: Vec<String> = tree
@@ -634,16 +767,42 @@ mod tests {
     fn std_guard_types_stop_the_switch_and_tokio_ones_do_not() {
         let target = target_for("std::sync::Mutex").unwrap();
         let std_guard = "use std::sync::MutexGuard;\nfn helper(g: &mut MutexGuard<'_, u32>) {}\n";
-        let range = names_a_guard_type(&root(std_guard), &target).expect("std's guard");
+        let range = names_a_guard_type(&root(std_guard), &target, &[], &[]).expect("std's guard");
         assert_eq!(&std_guard[range], "MutexGuard<'_, u32>");
         let tokio_guard = "use tokio::sync::MutexGuard;\nfn helper(g: &mut MutexGuard<'_, u32>) {}\nfn other(g: tokio::sync::MutexGuard<'_, u8>) {}\n";
-        assert_eq!(names_a_guard_type(&root(tokio_guard), &target), None);
+        assert_eq!(names_a_guard_type(&root(tokio_guard), &target, &[], &[]), None);
         let read_guard = "fn helper(g: std::sync::RwLockReadGuard<'_, u32>) {}\n";
-        assert_eq!(names_a_guard_type(&root(read_guard), &target), None);
+        assert_eq!(names_a_guard_type(&root(read_guard), &target, &[], &[]), None);
         assert!(
-            names_a_guard_type(&root(read_guard), &target_for("std::sync::RwLock").unwrap())
-                .is_some()
+            names_a_guard_type(
+                &root(read_guard),
+                &target_for("std::sync::RwLock").unwrap(),
+                &[],
+                &[]
+            )
+            .is_some()
         );
+    }
+
+    #[test]
+    fn a_guard_of_another_lock_does_not_stop_the_switch() {
+        let target = target_for("std::sync::Mutex").unwrap();
+        let text = "struct S { config: Mutex<Config>, hits: Mutex<u64> }
+impl S {
+    fn config(&self) -> MutexGuard<'_, Config> { self.config.lock().unwrap() }
+    async fn hit(&self) { let g = self.hits.lock().unwrap(); }
+}
+";
+        let root = root(text);
+        let hits_use = TextRange::at((text.find("self.hits").unwrap() as u32).into(), 9.into());
+        let hits = ["u64".to_owned()];
+        assert_eq!(names_a_guard_type(&root, &target, &hits, &[hits_use]), None);
+        // The guard of the lock being switched stops it, and so does one of unknown type.
+        let config = ["Config".to_owned()];
+        let config_use =
+            TextRange::at((text.find("self.config").unwrap() as u32).into(), 11.into());
+        assert!(names_a_guard_type(&root, &target, &config, &[config_use]).is_some());
+        assert!(names_a_guard_type(&root, &target, &[], &[hits_use]).is_some());
     }
 
     #[test]

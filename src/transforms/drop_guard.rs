@@ -11,13 +11,14 @@
 //!                                            flush().await;
 //! ```
 //!
-//! MachineApplicable when the awaiting statement is just the await (`f().await;`,
-//! `let x = f().await?;`); MaybeIncorrect when other work in that statement would now run
-//! outside the lock.
+//! MaybeIncorrect, always: a guard never borrowed is never read through, so what it protects
+//! is the code after it (a lock over `()`, a `_serial` binding), and `drop` lets that code run
+//! unlocked. The planner gives such guards `async-mutex`; `drop` is only applied on request
+//! (`--strategy drop --unsafe-fixes`).
 
 use ra_ap_syntax::{AstNode, ast};
 
-use super::{BlockItem, FixContext, block_items, guard_let, line_indent, mentions};
+use super::{FixContext, block_items, guard_let, line_indent, mentions};
 use crate::edit::{Applicability, Fix, TextEdit};
 use crate::finding::{Span, Strategy};
 
@@ -45,32 +46,9 @@ pub fn drop_guard(ctx: &FixContext<'_>) -> Option<Fix> {
     let indent = line_indent(ctx.text, at);
     let edit =
         TextEdit { range: Span::new(at, at), replacement: format!("drop({name});\n{indent}") };
-    let applicability = if is_bare_await(awaiting) {
-        Applicability::MachineApplicable
-    } else {
-        Applicability::MaybeIncorrect
-    };
-    Some(Fix { strategy: Strategy::Drop, applicability, edits: vec![edit] })
-}
-
-/// `f().await;`, `let x = f().await?;`, or a tail `f().await`: nothing else runs in it.
-fn is_bare_await(item: &BlockItem) -> bool {
-    let expr = match item {
-        BlockItem::Stmt(ast::Stmt::ExprStmt(stmt)) => stmt.expr(),
-        BlockItem::Stmt(ast::Stmt::LetStmt(stmt)) if stmt.let_else().is_none() => {
-            stmt.initializer()
-        }
-        BlockItem::Tail(expr) => Some(expr.clone()),
-        BlockItem::Stmt(_) => None,
-    };
-    let mut expr = expr;
-    while let Some(ast::Expr::TryExpr(try_expr)) = &expr {
-        expr = try_expr.expr();
-    }
-    match expr {
-        Some(ast::Expr::AwaitExpr(await_expr)) => await_expr.expr().is_some_and(|operand| {
-            !operand.syntax().descendants().any(|node| ast::AwaitExpr::can_cast(node.kind()))
-        }),
-        _ => false,
-    }
+    Some(Fix {
+        strategy: Strategy::Drop,
+        applicability: Applicability::MaybeIncorrect,
+        edits: vec![edit],
+    })
 }

@@ -47,16 +47,17 @@ pub fn hoist_await(ctx: &FixContext<'_>) -> Option<Fix> {
         replacement: format!("let {name} = {};\n{indent}", await_expr.syntax().text()),
     };
     let replaced = TextEdit { range: await_span, replacement: name };
-    let applicability = if evaluated_before_is_quiet(&statement, &await_expr, finding.acquire) {
-        Applicability::MachineApplicable
-    } else {
-        Applicability::MaybeIncorrect
-    };
+    let applicability =
+        if evaluated_before_is_quiet(&statement, await_expr.syntax(), finding.acquire) {
+            Applicability::MachineApplicable
+        } else {
+            Applicability::MaybeIncorrect
+        };
     Some(Fix { strategy: Strategy::Scope, applicability, edits: vec![hoisted, replaced] })
 }
 
 /// The statement (or block tail expression) the node is in, within its innermost block.
-fn enclosing_statement(node: &SyntaxNode) -> Option<SyntaxNode> {
+pub(super) fn enclosing_statement(node: &SyntaxNode) -> Option<SyntaxNode> {
     node.ancestors().find(|ancestor| {
         ast::ExprStmt::can_cast(ancestor.kind())
             || ast::LetStmt::can_cast(ancestor.kind())
@@ -68,7 +69,7 @@ fn enclosing_statement(node: &SyntaxNode) -> Option<SyntaxNode> {
 
 /// Whether evaluating the statement may skip the await: it sits in a branch, an arm, the right
 /// of `&&`/`||`, a closure or a loop body.
-fn runs_conditionally(await_node: &SyntaxNode, statement: &SyntaxNode) -> bool {
+pub(super) fn runs_conditionally(await_node: &SyntaxNode, statement: &SyntaxNode) -> bool {
     await_node.ancestors().take_while(|ancestor| ancestor != statement).any(|ancestor| {
         ast::MatchArm::can_cast(ancestor.kind())
             || ast::ClosureExpr::can_cast(ancestor.kind())
@@ -104,14 +105,15 @@ fn value_name(await_expr: &ast::AwaitExpr) -> String {
     .unwrap_or_else(|| "awaited".to_owned())
 }
 
-/// Whether everything the statement evaluates before the await is free of side effects: the
-/// lock acquisition and its `unwrap`, paths, fields, literals, references and conversions.
-fn evaluated_before_is_quiet(
+/// Whether everything the statement evaluates before `moved` (the part taken out of it) is
+/// free of side effects: the lock acquisition and its `unwrap`, paths, fields, literals,
+/// references and conversions.
+pub(super) fn evaluated_before_is_quiet(
     statement: &SyntaxNode,
-    await_expr: &ast::AwaitExpr,
+    moved: &SyntaxNode,
     acquire: Span,
 ) -> bool {
-    let await_start = await_expr.syntax().text_range().start();
+    let await_start = moved.text_range().start();
     statement.descendants().filter(|node| node.text_range().end() <= await_start).all(|node| {
         if let Some(call) = ast::MethodCallExpr::cast(node.clone()) {
             let range: Span = call.syntax().text_range().into();

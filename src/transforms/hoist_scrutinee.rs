@@ -14,11 +14,14 @@
 //! ```
 //!
 //! Only when the `match`/`if let` is the whole statement, a `let` initializer or a block's tail,
-//! so nothing else in the statement changes its evaluation order: MachineApplicable.
+//! so nothing else in the statement changes its evaluation order: MachineApplicable. A field
+//! read (`match g.phase { … }`) is taken out when it is `Copy`: MachineApplicable when types
+//! say so, MaybeIncorrect without them (it would not compile otherwise).
 
 use ra_ap_syntax::{AstNode, SyntaxNode, ast};
 
-use super::{FixContext, enclosing_body, fresh_name, line_indent, node_at};
+use super::{FixContext, TypeAnswers, enclosing_body, fresh_name, line_indent, node_at};
+use crate::analyse::ownership;
 use crate::edit::{Applicability, Fix, TextEdit};
 use crate::finding::{HeldBecause, Span, Strategy};
 
@@ -35,11 +38,11 @@ pub fn hoist_scrutinee(ctx: &FixContext<'_>) -> Option<Fix> {
     }
     let acquire = node_at(ctx.root, finding.acquire)?;
     let (scrutinee, holder) = acquire.ancestors().find_map(|node| scrutinee_of(&node))?;
-    if !Span::from(scrutinee.syntax().text_range()).contains(finding.acquire)
-        || !is_owned_value(&scrutinee)
-    {
+    if !Span::from(scrutinee.syntax().text_range()).contains(finding.acquire) {
         return None;
     }
+    let applicability =
+        hoisted_value(&scrutinee, &TypeAnswers::about(ctx, std::slice::from_ref(&scrutinee)))?;
     let statement = whole_statement(&holder)?;
     let start = u32::from(statement.text_range().start());
     let name = fresh_name(&enclosing_body(&statement), &format!("{}_value", lock_name(&acquire)));
@@ -49,11 +52,7 @@ pub fn hoist_scrutinee(ctx: &FixContext<'_>) -> Option<Fix> {
         replacement: format!("let {name} = {};\n{indent}", scrutinee.syntax().text()),
     };
     let replaced = TextEdit { range: scrutinee.syntax().text_range().into(), replacement: name };
-    Some(Fix {
-        strategy: Strategy::Scope,
-        applicability: Applicability::MachineApplicable,
-        edits: vec![hoisted, replaced],
-    })
+    Some(Fix { strategy: Strategy::Scope, applicability, edits: vec![hoisted, replaced] })
 }
 
 /// The scrutinee expression of a `match` or `if let` node, with that node.
@@ -79,39 +78,40 @@ fn whole_statement(holder: &SyntaxNode) -> Option<SyntaxNode> {
     (let_stmt.initializer()?.syntax() == holder).then_some(parent)
 }
 
-/// Whether the expression's value owns its data: it cannot borrow from the guard.
-pub fn is_owned_value(expr: &ast::Expr) -> bool {
+/// How surely a `let` of the scrutinee's value holds what the `match` saw, without borrowing
+/// the guard: MachineApplicable when the types say it owns its data (a place read such as
+/// `g.phase`: that it is `Copy`) or its shape computes an owned value (`.cloned()`, `.len()`,
+/// `.pop()`, a comparison); MaybeIncorrect for a place read whose type is not known (it
+/// compiles only if `Copy`); `None` when it may borrow from the guard.
+pub fn hoisted_value(expr: &ast::Expr, types: &TypeAnswers) -> Option<Applicability> {
+    let place = is_place(expr);
+    match (types.owns(expr), types.is_copy(expr)) {
+        (Some(true), Some(true)) => return Some(Applicability::MachineApplicable),
+        (Some(true), _) if !place => return Some(Applicability::MachineApplicable),
+        (Some(_), _) => return None,
+        (None, _) => {}
+    }
+    if ownership::computes_owned_value(expr) {
+        return Some(Applicability::MachineApplicable);
+    }
+    if place {
+        return Some(Applicability::MaybeIncorrect);
+    }
     match expr {
-        ast::Expr::MethodCallExpr(call) => call.name_ref().is_some_and(|name| {
-            matches!(
-                name.text(),
-                "cloned"
-                    | "copied"
-                    | "clone"
-                    | "to_owned"
-                    | "to_string"
-                    | "to_vec"
-                    | "len"
-                    | "is_empty"
-                    | "pop"
-                    | "pop_front"
-                    | "pop_back"
-                    | "remove"
-                    | "take"
-                    | "contains"
-                    | "contains_key"
-                    | "is_some"
-                    | "is_none"
-                    | "count"
-                    | "unwrap_or_default"
-            )
-        }),
-        ast::Expr::BinExpr(bin) => matches!(bin.op_kind(), Some(ast::BinaryOp::CmpOp(_))),
-        ast::Expr::BlockExpr(block) => block
-            .stmt_list()
-            .and_then(|list| list.tail_expr())
-            .is_some_and(|tail| list_is_just_tail(block) && is_owned_value(&tail)),
-        ast::Expr::ParenExpr(paren) => paren.expr().is_some_and(|inner| is_owned_value(&inner)),
+        ast::Expr::BlockExpr(block) if list_is_just_tail(block) => {
+            let tail = block.stmt_list()?.tail_expr()?;
+            hoisted_value(&tail, types)
+        }
+        _ => None,
+    }
+}
+
+/// `g.phase`, `g[0]`, `*g`: a read of a place, which a `let` copies or moves.
+fn is_place(expr: &ast::Expr) -> bool {
+    match expr {
+        ast::Expr::FieldExpr(_) | ast::Expr::IndexExpr(_) => true,
+        ast::Expr::PrefixExpr(prefix) => prefix.op_kind() == Some(ast::UnaryOp::Deref),
+        ast::Expr::ParenExpr(paren) => paren.expr().is_some_and(|inner| is_place(&inner)),
         _ => false,
     }
 }

@@ -2,6 +2,7 @@
 //! not apply). They share the syntax helpers below; none of them writes anything.
 
 pub mod async_mutex;
+pub mod clone_out;
 pub mod drop_guard;
 pub mod extract_helper;
 pub mod for_iterator_clone;
@@ -34,6 +35,7 @@ pub fn fix_with(strategy: Strategy, ctx: &FixContext<'_>) -> Option<Fix> {
         Strategy::Drop => drop_guard::drop_guard(ctx),
         Strategy::Scope => scope_guard::scope_guard(ctx)
             .or_else(|| hoist_await::hoist_await(ctx))
+            .or_else(|| clone_out::clone_out(ctx))
             .or_else(|| hoist_scrutinee::hoist_scrutinee(ctx))
             .or_else(|| while_let_loop::while_let_loop(ctx))
             .or_else(|| for_iterator_clone::for_iterator_clone(ctx)),
@@ -224,4 +226,59 @@ pub fn enclosing_body(node: &SyntaxNode) -> SyntaxNode {
             ast::Fn::can_cast(ancestor.kind()) || ast::ClosureExpr::can_cast(ancestor.kind())
         })
         .unwrap_or_else(|| node.ancestors().last().unwrap_or_else(|| node.clone()))
+}
+
+/// rust-analyzer's answers about the values of some expressions of the file (whether each owns
+/// its data, whether it is `Copy`), asked in one go; none without the semantic layer.
+pub struct TypeAnswers {
+    answers: Vec<(Span, Option<crate::semantic::ValueFacts>)>,
+}
+
+impl TypeAnswers {
+    /// Asks about every `let` initializer and assigned value in `items`.
+    pub fn ask(ctx: &FixContext<'_>, items: &[BlockItem]) -> TypeAnswers {
+        let values: Vec<ast::Expr> = items
+            .iter()
+            .flat_map(|item| {
+                item.syntax().descendants().filter_map(|node| {
+                    if let Some(let_stmt) = ast::LetStmt::cast(node.clone()) {
+                        return let_stmt.initializer();
+                    }
+                    let bin = ast::BinExpr::cast(node)?;
+                    matches!(bin.op_kind(), Some(ast::BinaryOp::Assignment { op: None }))
+                        .then(|| bin.rhs())
+                        .flatten()
+                })
+            })
+            .collect();
+        TypeAnswers::about(ctx, &values)
+    }
+
+    /// Asks about `exprs`.
+    pub fn about(ctx: &FixContext<'_>, exprs: &[ast::Expr]) -> TypeAnswers {
+        let Some(semantic) = ctx.semantic.filter(|_| !exprs.is_empty()) else {
+            return TypeAnswers { answers: Vec::new() };
+        };
+        let ranges: Vec<TextRange> = exprs.iter().map(|expr| expr.syntax().text_range()).collect();
+        let answers = semantic
+            .workspace
+            .value_facts(semantic.path, ctx.text, &ranges)
+            .unwrap_or_else(|| vec![None; ranges.len()]);
+        TypeAnswers { answers: ranges.into_iter().map(Span::from).zip(answers).collect() }
+    }
+
+    fn facts(&self, expr: &ast::Expr) -> Option<crate::semantic::ValueFacts> {
+        let span: Span = expr.syntax().text_range().into();
+        self.answers.iter().find(|(at, _)| *at == span).and_then(|(_, facts)| *facts)
+    }
+
+    /// Whether the value owns its data; `None` when the types were not asked or not known.
+    pub fn owns(&self, expr: &ast::Expr) -> Option<bool> {
+        self.facts(expr).map(|facts| facts.owns_data)
+    }
+
+    /// Whether the value's type is `Copy`; `None` when unknown.
+    pub fn is_copy(&self, expr: &ast::Expr) -> Option<bool> {
+        self.facts(expr).map(|facts| facts.is_copy)
+    }
 }

@@ -32,8 +32,8 @@
 
 use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
 
-use super::scope_guard::{CriticalSection, SectionBounds, TypeAnswers, wrap_in_block};
-use super::{BlockItem, FixContext, block_items, guard_let, line_indent, mentions};
+use super::scope_guard::{CriticalSection, SectionBounds, wrap_in_block};
+use super::{BlockItem, FixContext, TypeAnswers, block_items, guard_let, line_indent, mentions};
 use crate::analyse::liveness::bound_names;
 use crate::analyse::ownership;
 use crate::edit::{Applicability, Fix, TextEdit};

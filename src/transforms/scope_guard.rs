@@ -23,7 +23,8 @@
 use ra_ap_syntax::{AstNode, ast, ast::HasName};
 
 use super::{
-    FixContext, block_items, guard_let, indent_following_lines, indent_unit, line_indent, mentions,
+    FixContext, TypeAnswers, block_items, guard_let, indent_following_lines, indent_unit,
+    line_indent, mentions,
 };
 use crate::analyse::liveness::bound_names;
 use crate::analyse::ownership;
@@ -237,6 +238,8 @@ pub fn critical_section(ctx: &FixContext<'_>) -> Option<CriticalSection> {
     if items[first..=last].iter().any(|item| matches!(item, super::BlockItem::Tail(_))) {
         return None;
     }
+    // A guard never read through protects the code after it: ending it early changes that.
+    let proven = proven && !crate::plan::guards_code(finding);
     Some(CriticalSection { items, first, last, name: name.to_owned(), proven })
 }
 
@@ -362,41 +365,4 @@ fn other_guard_names(ctx: &FixContext<'_>, items: &[super::BlockItem]) -> Vec<St
         .filter_map(|guard| guard.binding.as_deref())
         .flat_map(|binding| binding.split(", ").map(str::to_owned))
         .collect()
-}
-
-/// rust-analyzer's answers on whether each `let` initializer of a range owns its data.
-pub struct TypeAnswers {
-    answers: Vec<(Span, Option<bool>)>,
-}
-
-impl TypeAnswers {
-    /// Asks once for every `let` initializer (and assigned value) in `items`; no answers
-    /// without the semantic layer.
-    pub fn ask(ctx: &FixContext<'_>, items: &[super::BlockItem]) -> TypeAnswers {
-        let Some(semantic) = ctx.semantic else { return TypeAnswers { answers: Vec::new() } };
-        let ranges: Vec<ra_ap_syntax::TextRange> = items
-            .iter()
-            .flat_map(|item| {
-                item.syntax().descendants().filter_map(|node| {
-                    if let Some(let_stmt) = ast::LetStmt::cast(node.clone()) {
-                        return let_stmt.initializer().map(|init| init.syntax().text_range());
-                    }
-                    let bin = ast::BinExpr::cast(node)?;
-                    matches!(bin.op_kind(), Some(ast::BinaryOp::Assignment { op: None }))
-                        .then(|| bin.rhs().map(|rhs| rhs.syntax().text_range()))
-                        .flatten()
-                })
-            })
-            .collect();
-        let answers = semantic
-            .workspace
-            .owns_data(semantic.path, ctx.text, &ranges)
-            .unwrap_or_else(|| vec![None; ranges.len()]);
-        TypeAnswers { answers: ranges.into_iter().map(Span::from).zip(answers).collect() }
-    }
-
-    pub fn owns(&self, expr: &ast::Expr) -> Option<bool> {
-        let span: Span = expr.syntax().text_range().into();
-        self.answers.iter().find(|(at, _)| *at == span).and_then(|(_, owned)| *owned)
-    }
 }

@@ -17,9 +17,9 @@
 
 use ra_ap_syntax::{AstNode, ast, ast::HasLoopBody};
 
-use super::hoist_scrutinee::is_owned_value;
-use super::{FixContext, indent_unit, line_indent, node_at};
-use crate::edit::{Applicability, Fix, TextEdit};
+use super::hoist_scrutinee::hoisted_value;
+use super::{FixContext, TypeAnswers, indent_unit, line_indent, node_at};
+use crate::edit::{Fix, TextEdit};
 use crate::finding::{HeldBecause, Span, Strategy};
 
 pub fn while_let_loop(ctx: &FixContext<'_>) -> Option<Fix> {
@@ -32,11 +32,11 @@ pub fn while_let_loop(ctx: &FixContext<'_>) -> Option<Fix> {
     let ast::Expr::LetExpr(condition) = while_expr.condition()? else { return None };
     let scrutinee = condition.expr()?;
     let pattern = condition.pat()?;
-    if !Span::from(scrutinee.syntax().text_range()).contains(finding.acquire)
-        || !is_owned_value(&scrutinee)
-    {
+    if !Span::from(scrutinee.syntax().text_range()).contains(finding.acquire) {
         return None;
     }
+    let applicability =
+        hoisted_value(&scrutinee, &TypeAnswers::about(ctx, std::slice::from_ref(&scrutinee)))?;
     let body = while_expr.loop_body()?;
     let while_token = while_expr.while_token()?;
     let open = body.stmt_list()?.l_curly_token()?;
@@ -58,5 +58,5 @@ pub fn while_let_loop(ctx: &FixContext<'_>) -> Option<Fix> {
             ),
         },
     ];
-    Some(Fix { strategy: Strategy::Scope, applicability: Applicability::MachineApplicable, edits })
+    Some(Fix { strategy: Strategy::Scope, applicability, edits })
 }

@@ -1,3 +1,5 @@
+// options: unsafe-fixes
+// drop is MaybeIncorrect: these guards protect the code after them, which drop lets run unlocked.
 use std::sync::Mutex;
 
 async fn tick() {}

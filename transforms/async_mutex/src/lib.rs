@@ -2,6 +2,7 @@
 //! section must span it. `tests/semantic.rs` snapshots the diff, writes it, and runs the
 //! crate's tests and clippy.
 
+pub mod aliases;
 pub mod registry;
 pub mod tasks;
 

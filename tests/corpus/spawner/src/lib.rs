@@ -10,11 +10,11 @@ async fn tick() {
 }
 
 /// The textbook case: a std lock in an `Arc`, its guard used on both sides of an await in a
-/// spawned task.
-pub fn record_events(events: usize) -> (Arc<StdMutex<Vec<String>>>, JoinHandle<usize>) {
+/// spawned task, the log read back once the task is done.
+pub async fn record_events(events: usize) -> Vec<String> {
     let data: Arc<StdMutex<Vec<String>>> = Arc::new(StdMutex::new(vec![]));
     let shared = Arc::clone(&data);
-    let handle = tokio::spawn(async move {
+    let handle: JoinHandle<usize> = tokio::spawn(async move {
         for n in 0..events {
             let mut log = shared.lock().unwrap();
             log.push(format!("start {n}"));
@@ -23,7 +23,10 @@ pub fn record_events(events: usize) -> (Arc<StdMutex<Vec<String>>>, JoinHandle<u
         }
         shared.lock().unwrap().len()
     });
-    (data, handle)
+    let recorded = handle.await.unwrap();
+    let log = data.lock().unwrap().clone();
+    assert_eq!(log.len(), recorded);
+    log
 }
 
 /// A counter bumped in a spawned task, the guard released only at the end of the block.
@@ -46,12 +49,10 @@ mod tests {
 
     #[tokio::test]
     async fn events_are_recorded_in_pairs() {
-        let (data, handle) = record_events(3);
-        assert_eq!(handle.await.unwrap(), 6);
-        let log = data.lock().unwrap();
+        let log = record_events(3).await;
+        assert_eq!(log.len(), 6);
         assert_eq!(log[0], "start 0");
         assert_eq!(log[1], "end 0");
-        assert_eq!(log.len(), 6);
     }
 
     #[tokio::test]
