@@ -205,6 +205,16 @@ pub fn check_path(path: &Path, options: RunOptions) -> Result<CheckRun, RunError
         discovery.workspace_root.as_deref().unwrap_or(&start),
         &mut discovery.warnings,
     );
+    // The help line says what `fix` would do: the same planning, per finding.
+    checked.par_iter_mut().filter(|file| !file.findings.is_empty()).for_each(|file| {
+        let semantic = semantic
+            .as_deref()
+            .filter(|_| file.semantic)
+            .map(|workspace| SemanticFile { workspace, path: &file.entry.path });
+        let (text, edition) = (&file.source.text, file.entry.edition);
+        let index = indexes.for_file(&file.entry, &config);
+        crate::edit::engine::plan_notes(text, edition, &index, &mut file.findings, semantic);
+    });
     Ok(CheckRun {
         checked,
         failed,
@@ -253,8 +263,12 @@ fn analyse_semantically(
             return None;
         }
     };
+    // Once loaded, types are cheap: every file with findings gets them, so the fixes that
+    // depend on what a value owns or whether it is `Copy` are decided by types too.
+    let typed =
+        |file: &CheckedFile| wanted(file) || (file.syntax_errors == 0 && !file.findings.is_empty());
     let mut unknown_to_it = 0usize;
-    for file in checked.iter_mut().filter(|file| wanted(file)) {
+    for file in checked.iter_mut().filter(|file| typed(file)) {
         let index = indexes.for_file(&file.entry, config);
         let outcome = parse::catch_panic(|| {
             let tree = SourceFile::parse(&file.source.text, file.entry.edition).tree();

@@ -155,4 +155,22 @@ pub struct Finding {
     /// Found inside a macro call's arguments: reported, never edited.
     #[serde(skip)]
     pub in_macro: bool,
+    /// What `guardfix fix` would do about it, from the planning `fix` itself runs
+    /// (`edit::engine::plan_notes`); `None` when not planned (the help then goes by
+    /// `suggested`).
+    #[serde(skip)]
+    pub planned: Option<Planned>,
+}
+
+/// The outcome of planning a fix for one finding, for `check`'s help line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Planned {
+    /// `fix` applies this strategy (MachineApplicable).
+    Fix(Strategy),
+    /// Only a MaybeIncorrect fix applies: with `--unsafe-fixes`.
+    UnsafeOnly(Strategy),
+    /// The lock switch over the workspace takes it (it may still refuse, with the place).
+    Workspace(Strategy),
+    /// No fix, and why.
+    NoFix(String),
 }

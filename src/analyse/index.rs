@@ -224,6 +224,12 @@ impl ItemIndex {
         self.statics.get(name).map_or(Ty::Unknown, |ty| self.resolve(ty, None))
     }
 
+    /// The return types written on the crate's free fns named `name` (an async fn's under
+    /// `name.await`).
+    pub fn free_fn_written_returns(&self, name: &str) -> &[TypeExpr] {
+        self.free_fns.get(name).map_or(&[], Vec::as_slice)
+    }
+
     pub fn free_fn_ret(&self, name: &str) -> Ty {
         if self.cache.finished {
             return self.cache.free_fn.get(name).cloned().unwrap_or(Ty::Unknown);

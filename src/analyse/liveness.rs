@@ -100,6 +100,8 @@ struct Local {
     ty: Ty,
     /// The guards the local holds: one, or one per branch of the value it was bound to.
     guards: Vec<GuardId>,
+    /// A closure whose call returns a guard (`let lock = || m.lock().unwrap();`).
+    gives: Option<Acquisition>,
 }
 
 #[derive(Clone, Debug)]
@@ -145,6 +147,8 @@ pub struct Walker<'a> {
     pub guards: Vec<GuardRecord>,
     guard_by_site: HashMap<(Span, Span), GuardId>,
     state: ContextState,
+    /// What the closure walked last returns, when that is a guard.
+    closure_gives: Option<Acquisition>,
 }
 
 impl Locals for ContextState {
@@ -182,6 +186,7 @@ impl<'a> Walker<'a> {
             guards: Vec::new(),
             guard_by_site: HashMap::new(),
             state: ContextState::default(),
+            closure_gives: None,
         }
     }
 
@@ -222,6 +227,7 @@ impl<'a> Walker<'a> {
                         name,
                         ty: ty.clone(),
                         guards: guard.into_iter().collect(),
+                        gives: None,
                     });
                 }
             }
@@ -401,6 +407,13 @@ impl<'a> Walker<'a> {
                 }
             }
         }
+        // A value moved into the binding is no temporary of the scopes it passed through
+        // (`let g = match m.lock() { Ok(g) => g, … };`): the binding's block ends it.
+        for scope in self.state.scopes.iter_mut().skip(block + 1) {
+            if scope.kind == ScopeKind::Temporary {
+                scope.guards.retain(|id| !held.contains(id));
+            }
+        }
         for item in &pending {
             let (Pending::Temp(id) | Pending::Named(id)) = *item;
             let guard = &mut self.guards[id];
@@ -416,6 +429,7 @@ impl<'a> Walker<'a> {
                     name: name.clone(),
                     ty: ty.clone(),
                     guards: held.clone(),
+                    gives: None,
                 });
             }
         }
@@ -594,7 +608,12 @@ impl<'a> Walker<'a> {
         };
         let ty = declared.unwrap_or_else(|| self.classifier.type_of(&init, &self.state));
         self.push_scope(ScopeKind::Temporary, end_span(let_stmt.syntax().text_range()));
+        self.closure_gives = None;
         let pending = self.eval_extending(&init);
+        let gives = match &init {
+            ast::Expr::ClosureExpr(_) => self.closure_gives.take(),
+            _ => None,
+        };
         if let Some(else_block) = let_stmt.let_else().and_then(|let_else| let_else.block_expr()) {
             // Temporaries drop before the `else` block; a guard the pattern fails to bind too.
             let mut failed = self.state.flow.clone();
@@ -617,8 +636,37 @@ impl<'a> Walker<'a> {
             self.consume(pending, span_of(let_stmt), false);
         } else {
             self.bind(pending, &names, ty);
+            if let Some(gives) = gives {
+                self.note_gives(&names, gives);
+            }
         }
         self.pop_scope();
+    }
+
+    /// The local just bound to a closure returns a guard each time it is called.
+    fn note_gives(&mut self, names: &[String], gives: Acquisition) {
+        let [name] = names else { return };
+        let local = self
+            .state
+            .scopes
+            .iter_mut()
+            .rev()
+            .flat_map(|scope| scope.locals.iter_mut().rev())
+            .find(|local| &local.name == name);
+        if let Some(local) = local {
+            local.gives = Some(gives);
+        }
+    }
+
+    /// What calling the local `name` returns, when it is a closure returning a guard.
+    fn local_gives(&self, name: &str) -> Option<Acquisition> {
+        self.state
+            .scopes
+            .iter()
+            .rev()
+            .flat_map(|scope| scope.locals.iter().rev())
+            .find(|local| local.name == name)
+            .and_then(|local| local.gives.clone())
     }
 
     /// A `let` initializer: `&temp`, `(…, &temp)`, `S { f: &temp }` extend their temporaries
@@ -1012,6 +1060,12 @@ impl<'a> Walker<'a> {
             return self.moved_on(pending);
         }
         self.consume(pending, span_of(call), false);
+        if let [name] = segments.as_slice()
+            && let Some(acquisition) = self.local_gives(name)
+        {
+            let in_macro = self.in_macro(call.syntax());
+            return vec![Pending::Temp(self.new_guard(acquisition, span_of(call), in_macro))];
+        }
         if let Ty::Guard(class, lock) =
             self.classifier.type_of(&ast::Expr::CallExpr(call.clone()), &self.state)
         {
@@ -1284,12 +1338,16 @@ impl<'a> Walker<'a> {
                 self.eval_settled(Some(condition));
                 self.pop_scope();
             }
+            let mut arm_value = Vec::new();
             if let Some(body) = arm.expr() {
                 self.push_scope(ScopeKind::Temporary, end_span(body.syntax().text_range()));
                 let value = self.eval(&body);
-                pending.extend(self.moved_on(value));
+                arm_value = self.moved_on(value);
                 self.pop_scope();
             }
+            // `Ok(guard) => guard`: the arm's value leaves the arm with the guard it binds.
+            self.keep_leaving_guards(&arm_value);
+            pending.extend(arm_value);
             self.pop_scope();
             let flow = std::mem::take(&mut self.state.flow);
             merged = Some(match merged {
@@ -1461,8 +1519,12 @@ impl<'a> Walker<'a> {
             self.state.scopes.iter().flat_map(|scope| scope.locals.iter().cloned()).collect();
         let context_span: Span = node.text_range().into();
         for local in outer_locals {
-            let mut inner =
-                Local { name: local.name.clone(), ty: local.ty.clone(), guards: Vec::new() };
+            let mut inner = Local {
+                name: local.name.clone(),
+                ty: local.ty.clone(),
+                guards: Vec::new(),
+                gives: local.gives.clone(),
+            };
             let alive: Vec<GuardId> = local
                 .guards
                 .iter()
@@ -1496,7 +1558,12 @@ impl<'a> Walker<'a> {
             captured_scope.locals.push(inner);
         }
         for name in closure_params.clone().unwrap_or_default() {
-            captured_scope.locals.push(Local { name, ty: Ty::Unknown, guards: Vec::new() });
+            captured_scope.locals.push(Local {
+                name,
+                ty: Ty::Unknown,
+                guards: Vec::new(),
+                gives: None,
+            });
         }
         captured_scope.guards = captured_guards.clone();
         let saved = std::mem::take(&mut self.state);
@@ -1531,8 +1598,16 @@ impl<'a> Walker<'a> {
         {
             self.push_scope(ScopeKind::Temporary, end_span(body.syntax().text_range()));
             let pending = self.eval(&body);
+            let gives = pending.iter().find_map(|item| match *item {
+                Pending::Temp(id) => Some(self.guards[id].acquisition.clone()),
+                Pending::Named(_) => None,
+            });
             self.consume(pending, span_of(&body), false);
             self.pop_scope();
+            self.pop_scope();
+            self.state = saved;
+            self.closure_gives = gives;
+            return;
         }
         self.pop_scope();
         self.state = saved;

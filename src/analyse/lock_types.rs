@@ -214,6 +214,8 @@ pub fn passes_guard_through(method: &str) -> bool {
             | "with_context"
             | "into_ok"
             | "unwrap_or_default"
+            // `PoisonError::into_inner`: the guard a poisoned lock still hands out.
+            | "into_inner"
     )
 }
 

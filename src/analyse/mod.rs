@@ -142,6 +142,7 @@ fn findings_of(guard: &GuardRecord, options: CheckOptions) -> Vec<Finding> {
             suggested: None,
             borrowed: guard.borrowed,
             in_macro: guard.in_macro,
+            planned: None,
         };
         finding.suggested = crate::plan::suggest(&finding);
         finding

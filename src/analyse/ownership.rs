@@ -218,6 +218,23 @@ pub fn owned_type(ty: &ast::Type) -> bool {
     })
 }
 
+/// [`owned_type`] for a type as the index records it (names resolved through imports).
+pub fn owned_type_expr(ty: &crate::analyse::types::TypeExpr) -> bool {
+    use crate::analyse::types::TypeExpr;
+    const CONTAINERS: &[&str] =
+        &["Option", "Result", "HashMap", "BTreeMap", "HashSet", "BTreeSet", "VecDeque"];
+    match ty {
+        TypeExpr::Path { path, args } => {
+            let name = path.rsplit("::").next().unwrap_or(path);
+            (OWNED_TYPES.contains(&name) || CONTAINERS.contains(&name))
+                && args.iter().all(owned_type_expr)
+        }
+        TypeExpr::Tuple(parts) => parts.iter().all(owned_type_expr),
+        TypeExpr::Slice(inner) => owned_type_expr(inner),
+        TypeExpr::Ref(_) | TypeExpr::Other => false,
+    }
+}
+
 /// `Some(owned)`, `Ok(owned)`, `String::from(…)`, `u32::try_from(…)`.
 fn owned_call(call: &ast::CallExpr, held: &[String]) -> bool {
     let Some(ast::Expr::PathExpr(callee)) = call.expr() else { return false };

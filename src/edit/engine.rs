@@ -91,8 +91,8 @@ pub fn fix_file_with(
     };
     for _ in 0..MAX_ROUNDS {
         let (tree, findings) = analyse_text(&current, edition, index, options.check, semantic);
-        let next =
-            next_fix(&tree, &current, &findings, &mut given_up, options, &mut result, semantic);
+        let known = Known { index, semantic };
+        let next = next_fix(&tree, &current, &findings, &mut given_up, options, &mut result, known);
         note_skips(&result, &mut skipped_keys, &current);
         let Some((finding, fix)) = next else {
             break;
@@ -183,19 +183,20 @@ fn next_fix(
     given_up: &mut HashSet<FindingKey>,
     options: FixOptions,
     result: &mut FileFixes,
-    semantic: Option<SemanticFile<'_>>,
+    known: Known<'_>,
 ) -> Option<(Finding, crate::edit::Fix)> {
+    let Known { index, semantic } = known;
     for finding in findings {
         let key = FindingKey::of(finding, text);
         if given_up.contains(&key) {
             continue;
         }
-        let ctx = FixContext { root: tree.syntax(), text, finding, findings, semantic };
+        let ctx = FixContext { root: tree.syntax(), text, finding, findings, index, semantic };
         let outcome = plan_fix(&ctx, options);
         match outcome {
             Ok(fix) => return Some((finding.clone(), fix)),
-            Err(reason) => {
-                result.skipped.push(Skipped { finding: finding.clone(), reason });
+            Err(no_fix) => {
+                result.skipped.push(Skipped { finding: finding.clone(), reason: no_fix.reason() });
                 given_up.insert(key);
             }
         }
@@ -203,19 +204,97 @@ fn next_fix(
     None
 }
 
-fn plan_fix(ctx: &FixContext<'_>, options: FixOptions) -> Result<crate::edit::Fix, String> {
+/// Plans each finding of a file as `fix` (default options) would, and records the outcome in
+/// it (`Finding::planned`), so `check`'s help line says what `fix` will do, not what the
+/// decision table hopes for. A finding without a fix loses its suggested strategy.
+pub fn plan_notes(
+    text: &str,
+    edition: Edition,
+    index: &ItemIndex,
+    findings: &mut [Finding],
+    semantic: Option<SemanticFile<'_>>,
+) {
+    use crate::finding::Planned;
+    let parse = SourceFile::parse(text, edition);
+    if findings.is_empty() || !parse.errors().is_empty() {
+        return;
+    }
+    let tree = parse.tree();
+    let options = FixOptions {
+        strategy: StrategyChoice::Auto,
+        unsafe_fixes: false,
+        check: CheckOptions::default(),
+    };
+    let snapshot: Vec<Finding> = findings.to_vec();
+    for (finding, original) in findings.iter_mut().zip(&snapshot) {
+        let ctx = FixContext {
+            root: tree.syntax(),
+            text,
+            finding: original,
+            findings: &snapshot,
+            index: Some(index),
+            semantic,
+        };
+        let planned = match crate::parse::catch_panic(|| plan_fix(&ctx, options)) {
+            Ok(Ok(fix)) => Planned::Fix(fix.strategy),
+            Ok(Err(NoFix::UnsafeOnly { strategy, .. })) => Planned::UnsafeOnly(strategy),
+            Ok(Err(NoFix::Workspace { strategy, .. })) => Planned::Workspace(strategy),
+            Ok(Err(NoFix::Refused(reason))) => Planned::NoFix(reason),
+            Err(_) => continue,
+        };
+        if matches!(planned, Planned::NoFix(_)) {
+            finding.suggested = None;
+        }
+        finding.planned = Some(planned);
+    }
+}
+
+/// What the transforms may consult besides the syntax: the crate's index, rust-analyzer.
+#[derive(Clone, Copy)]
+struct Known<'a> {
+    index: Option<&'a ItemIndex>,
+    semantic: Option<SemanticFile<'a>>,
+}
+
+/// Why a finding gets no fix in this file (its reason is what the summary says).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NoFix {
+    /// Only a MaybeIncorrect fix applies: `--unsafe-fixes` would apply it.
+    UnsafeOnly { strategy: Strategy, reason: String },
+    /// The strategy works over the whole workspace (the lock switch), after the per-file fixes.
+    Workspace { strategy: Strategy, reason: String },
+    /// Nothing guardfix can do here, and why.
+    Refused(String),
+}
+
+impl NoFix {
+    pub fn reason(&self) -> String {
+        match self {
+            NoFix::UnsafeOnly { reason, .. }
+            | NoFix::Workspace { reason, .. }
+            | NoFix::Refused(reason) => reason.clone(),
+        }
+    }
+}
+
+/// What `fix` with these options would do about `ctx`'s finding in this file: the fix, or
+/// why there is none. The same planning gives `check`'s help line ([`plan_notes`]).
+pub fn plan_fix(ctx: &FixContext<'_>, options: FixOptions) -> Result<crate::edit::Fix, NoFix> {
     let finding = ctx.finding;
     let handler;
     let ctx = if finding.in_macro {
         handler = macro_handler_root(ctx.root, finding).ok_or_else(|| {
-            "inside a macro call's arguments: guardfix edits only `select!`/`join!` handlers"
-                .to_owned()
+            NoFix::Refused(
+                "inside a macro call's arguments: guardfix edits only `select!`/`join!` handlers"
+                    .to_owned(),
+            )
         })?;
         &FixContext {
             root: &handler,
             text: ctx.text,
             finding,
             findings: ctx.findings,
+            index: ctx.index,
             semantic: None,
         }
     } else {
@@ -239,9 +318,9 @@ fn plan_fix(ctx: &FixContext<'_>, options: FixOptions) -> Result<crate::edit::Fi
                 if transforms::fix_with(Strategy::Relock, ctx).is_some() {
                     reason.push_str(RELOCK_HINT);
                 }
-                return Err(reason);
+                return Err(NoFix::Workspace { strategy: other, reason });
             }
-            None => return Err(no_fix_reason(finding)),
+            None => return Err(NoFix::Refused(no_fix_reason(finding))),
         },
     };
     let mut unsafe_only = None;
@@ -256,23 +335,29 @@ fn plan_fix(ctx: &FixContext<'_>, options: FixOptions) -> Result<crate::edit::Fi
             unsafe_only.get_or_insert(strategy);
         }
     }
+    let refused = |reason: &str| Err(NoFix::Refused(reason.to_owned()));
     match unsafe_only {
-        Some(strategy) => Err(format!(
-            "the `{}` fix may change behaviour (MaybeIncorrect): rerun with `--unsafe-fixes` to apply it",
-            strategy.name()
-        )),
-        None if options.strategy == StrategyChoice::Only(Strategy::Relock) => Err(
-            "`relock` needs a `let`-bound `Mutex`/`RwLock` guard that the awaiting statements do not use, acquired without calls of its own and by names not rebound before it is acquired again".into(),
+        Some(strategy) => Err(NoFix::UnsafeOnly {
+            strategy,
+            reason: format!(
+                "the `{}` fix may change behaviour (MaybeIncorrect): rerun with `--unsafe-fixes` to apply it",
+                strategy.name()
+            ),
+        }),
+        None if options.strategy == StrategyChoice::Only(Strategy::Relock) => refused(
+            "`relock` needs a `let`-bound `Mutex`/`RwLock` guard that the awaiting statements do not use, acquired without calls of its own and by names not rebound before it is acquired again",
         ),
-        None if finding.used_after_await => Err(
-            "the guard is used after the await: neither `scope` nor `drop` can end it earlier (it needs `helper` or `async-mutex`)".into(),
+        None if finding.used_after_await => refused(
+            "the guard is used after the await: neither `scope` nor `drop` can end it earlier (it needs `helper` or `async-mutex`)",
         ),
         None if options.strategy == StrategyChoice::Only(Strategy::Helper)
             && ctx.semantic.is_none() =>
         {
-            Err("the `helper` transform needs rust-analyzer's view of the workspace (`--semantic always`, and `rustup component add rust-src`)".into())
+            refused(
+                "the `helper` transform needs rust-analyzer's view of the workspace (`--semantic always`, and `rustup component add rust-src`)",
+            )
         }
-        None => Err("no transform applies to this shape of code".into()),
+        None => refused("no transform applies to this shape of code"),
     }
 }
 

@@ -75,6 +75,7 @@ mod tests {
             suggested: Some(Strategy::Drop),
             borrowed: false,
             in_macro: false,
+            planned: None,
         }
     }
 

@@ -296,6 +296,25 @@ pub(crate) fn note(held_because: HeldBecause) -> &'static str {
 }
 
 pub(crate) fn help(finding: &Finding) -> String {
+    use crate::finding::Planned;
+    match &finding.planned {
+        Some(Planned::Fix(strategy) | Planned::Workspace(strategy)) => {
+            return format!(
+                "`guardfix fix` would {} (strategy `{}`)",
+                fix_action(*strategy),
+                strategy.name()
+            );
+        }
+        Some(Planned::UnsafeOnly(strategy)) => {
+            return format!(
+                "`guardfix fix --unsafe-fixes` would {} (strategy `{}`; MaybeIncorrect, so not by default: check the result)",
+                fix_action(*strategy),
+                strategy.name()
+            );
+        }
+        Some(Planned::NoFix(reason)) => return format!("no automatic fix: {reason}"),
+        None => {}
+    }
     match finding.suggested {
         Some(strategy) => {
             format!(
@@ -389,6 +408,7 @@ mod tests {
             suggested: Some(Strategy::Scope),
             borrowed: false,
             in_macro: false,
+            planned: None,
         }
     }
 

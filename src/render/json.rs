@@ -114,6 +114,7 @@ mod tests {
             suggested: Some(Strategy::Scope),
             borrowed: false,
             in_macro: false,
+            planned: None,
         }
     }
 

@@ -81,7 +81,7 @@ pub enum SemanticError {
 /// What an expression's type says about its value, for the transforms that move it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ValueFacts {
-    /// The type holds no reference, not even inside a struct such as `Entry<'_, K, V>`.
+    /// The type holds no reference and no type with a lifetime (`Entry<'_, K, V>`, a guard).
     pub owns_data: bool,
     /// The type is `Copy`: reading it out of a place copies it.
     pub is_copy: bool,
@@ -251,7 +251,7 @@ impl SemanticWorkspace {
                     .find_map(ast::Expr::cast)?;
                 let ty = sema.type_of_expr(&expr)?.original;
                 (!ty.is_unknown()).then(|| ValueFacts {
-                    owns_data: !ty.contains_reference(db),
+                    owns_data: !types::may_borrow(db, &ty),
                     is_copy: ty.is_copy(db),
                 })
             });

@@ -33,6 +33,21 @@ pub fn ty_of(db: &dyn HirDatabase, ty: &Type<'_>) -> Option<Ty> {
     })
 }
 
+/// Whether a value of `ty` may borrow from something: a reference anywhere in it, or a type
+/// with a lifetime parameter (`MutexGuard<'_, T>`, `Entry<'_, K, V>`), a trait object or an
+/// opaque type (which may capture one). rust-analyzer's `contains_reference` does not look
+/// at lifetimes, so a guard would pass it.
+pub fn may_borrow(db: &dyn HirDatabase, ty: &Type<'_>) -> bool {
+    let mut borrows = false;
+    ty.walk(db, |inner| {
+        borrows |= inner.is_reference()
+            || inner.as_adt().is_some_and(|adt| adt.lifetime(db).is_some())
+            || inner.as_dyn_trait().is_some()
+            || inner.as_impl_traits(db).is_some();
+    });
+    borrows
+}
+
 /// The crate that defines `adt` and its name, with `core` and `alloc` read as `std`.
 fn crate_and_name(db: &dyn HirDatabase, adt: Adt) -> (String, String) {
     let krate = adt.module(db).krate(db);

@@ -37,6 +37,9 @@ const PLACEHOLDER: &str = "fun_name";
 pub fn extract_helper(ctx: &FixContext<'_>) -> Option<Fix> {
     let semantic = ctx.semantic?;
     let section = critical_section(ctx)?;
+    if !section.later_drops.is_empty() {
+        return None; // the guard moves into the helper: a `drop` of it after would not compile
+    }
     if mentions(ctx.root, PLACEHOLDER) {
         return None; // the placeholder could not be told apart from the file's own name
     }

@@ -25,6 +25,8 @@ pub struct FixContext<'a> {
     pub finding: &'a Finding,
     /// Every finding of the file (the other guards a critical section may take).
     pub findings: &'a [Finding],
+    /// The crate's declarations (the return types of its fns), when known.
+    pub index: Option<&'a crate::analyse::index::ItemIndex>,
     /// rust-analyzer's view of the file, for the transforms that need types (`helper`).
     pub semantic: Option<SemanticFile<'a>>,
 }
@@ -95,7 +97,16 @@ pub fn block_items(list: &ast::StmtList) -> Vec<BlockItem> {
 /// Whether the node mentions `name`: as an identifier, inside a macro's tokens, or as an
 /// inline format argument (`"{name}"`).
 pub fn mentions(node: &SyntaxNode, name: &str) -> bool {
+    mentions_outside(node, name, &[])
+}
+
+/// [`mentions`], not counting mentions inside the `except` spans.
+pub fn mentions_outside(node: &SyntaxNode, name: &str, except: &[Span]) -> bool {
     node.descendants_with_tokens().filter_map(NodeOrToken::into_token).any(|token| {
+        let at = Span::from(token.text_range());
+        if except.iter().any(|span| span.contains(at)) {
+            return false;
+        }
         match token.kind() {
             SyntaxKind::IDENT => token.text() == name,
             SyntaxKind::STRING => {
@@ -105,6 +116,15 @@ pub fn mentions(node: &SyntaxNode, name: &str) -> bool {
             _ => false,
         }
     })
+}
+
+/// The edit removing the statement at `span`, with its line when it has that line alone.
+pub fn remove_statement(text: &str, span: Span) -> crate::edit::TextEdit {
+    let line_start = text[..span.start as usize].rfind('\n').map_or(0, |at| at + 1);
+    let only_indent = text[line_start..span.start as usize].trim().is_empty();
+    let start = if only_indent { line_start as u32 } else { span.start };
+    let end = if text[span.end as usize..].starts_with('\n') { span.end + 1 } else { span.end };
+    crate::edit::TextEdit { range: Span::new(start, end), replacement: String::new() }
 }
 
 /// The leading whitespace of the line that `offset` is on.
@@ -226,6 +246,24 @@ pub fn enclosing_body(node: &SyntaxNode) -> SyntaxNode {
             ast::Fn::can_cast(ancestor.kind()) || ast::ClosureExpr::can_cast(ancestor.kind())
         })
         .unwrap_or_else(|| node.ancestors().last().unwrap_or_else(|| node.clone()))
+}
+
+/// Whether `expr` calls a fn of the crate whose written return type owns its data
+/// (`count_active(&sessions)` for `fn count_active(…) -> usize`); `None` when that is not
+/// known (no such fn, or a return type that may borrow).
+pub fn calls_owned_crate_fn(ctx: &FixContext<'_>, expr: &ast::Expr) -> Option<bool> {
+    let index = ctx.index?;
+    let ast::Expr::CallExpr(call) = expr else { return None };
+    let ast::Expr::PathExpr(callee) = call.expr()? else { return None };
+    let path = callee.path()?;
+    if path.qualifier().is_some() {
+        return None;
+    }
+    let returns = index.free_fn_written_returns(path.segment()?.name_ref()?.text().as_ref());
+    if returns.is_empty() {
+        return None;
+    }
+    returns.iter().all(crate::analyse::ownership::owned_type_expr).then_some(true)
 }
 
 /// rust-analyzer's answers about the values of some expressions of the file (whether each owns

@@ -33,7 +33,10 @@
 use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
 
 use super::scope_guard::{CriticalSection, SectionBounds, wrap_in_block};
-use super::{BlockItem, FixContext, TypeAnswers, block_items, guard_let, line_indent, mentions};
+use super::{
+    BlockItem, FixContext, TypeAnswers, block_items, guard_let, line_indent, mentions,
+    remove_statement,
+};
 use crate::analyse::liveness::bound_names;
 use crate::analyse::ownership;
 use crate::edit::{Applicability, Fix, TextEdit};
@@ -66,7 +69,13 @@ pub fn relock(ctx: &FixContext<'_>) -> Option<Fix> {
     }
     // The first section ends after the last use of the guard or of a value borrowing from it;
     // such a value must not be needed after the await (the guard it borrows is gone there).
-    let bounds = SectionBounds { items: &items, first, awaiting, unused_end: first };
+    let bounds = SectionBounds {
+        items: &items,
+        first,
+        awaiting,
+        unused_end: first,
+        dropped_later: Vec::new(),
+    };
     let types = TypeAnswers::ask(ctx, &items[first + 1..awaiting]);
     let owned = |init: &ast::Expr, _: &[String]| {
         types.owns(init).unwrap_or_else(|| !ownership::may_borrow_by_name(init))
@@ -86,7 +95,7 @@ pub fn relock(ctx: &FixContext<'_>) -> Option<Fix> {
     let acquire_text = acquire.syntax().text().to_string();
     let second_needs_mut = needs_mut(ctx, &items[resume..], name);
     let first_section = match last {
-        None => remove_item(ctx.text, &items[first]),
+        None => remove_statement(ctx.text, items[first].span()),
         Some(last) => {
             let section = CriticalSection {
                 items: items.clone(),
@@ -94,6 +103,7 @@ pub fn relock(ctx: &FixContext<'_>) -> Option<Fix> {
                 last,
                 name: name.into(),
                 proven: false,
+                later_drops: Vec::new(),
             };
             let mut block = wrap_in_block(ctx.text, &section)?;
             let needs = needs_mut(ctx, &items[first + 1..=last], name);
@@ -197,17 +207,6 @@ fn rebinds_any(items: &[BlockItem], acquire: &SyntaxNode) -> bool {
                 && assignment.lhs().is_some_and(|lhs| reads(&compact(lhs.syntax())))
         })
     })
-}
-
-/// The edit deleting a block item with its line (a guard taken before the await and not used
-/// until after it is simply taken after it).
-fn remove_item(text: &str, item: &BlockItem) -> TextEdit {
-    let span = item.span();
-    let line_start = text[..span.start as usize].rfind('\n').map_or(0, |at| at + 1);
-    let only_indent = text[line_start..span.start as usize].trim().is_empty();
-    let start = if only_indent { line_start as u32 } else { span.start };
-    let end = if text[span.end as usize..].starts_with('\n') { span.end + 1 } else { span.end };
-    TextEdit { range: Span::new(start, end), replacement: String::new() }
 }
 
 /// The first section's early returns that test the guarded data (`if let Some(v) =

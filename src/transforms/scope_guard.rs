@@ -20,11 +20,11 @@
 //! in the wrapped range stays valid. A `let n = e;` that ends the range becomes the block's tail
 //! (`let n = { …; e };`), never `let n = e; n`, which clippy's `let_and_return` would flag.
 
-use ra_ap_syntax::{AstNode, ast, ast::HasName};
+use ra_ap_syntax::{AstNode, ast, ast::HasArgList, ast::HasName};
 
 use super::{
     FixContext, TypeAnswers, block_items, guard_let, indent_following_lines, indent_unit,
-    line_indent, mentions,
+    line_indent, mentions, mentions_outside,
 };
 use crate::analyse::liveness::bound_names;
 use crate::analyse::ownership;
@@ -33,12 +33,9 @@ use crate::finding::{Span, Strategy};
 
 pub fn scope_guard(ctx: &FixContext<'_>) -> Option<Fix> {
     let section = critical_section(ctx)?;
-    let edit = wrap_in_block(ctx.text, &section)?;
-    Some(Fix {
-        strategy: Strategy::Scope,
-        applicability: section.applicability(),
-        edits: vec![edit],
-    })
+    let mut edits = vec![wrap_in_block(ctx.text, &section)?];
+    edits.extend(section.later_drops.iter().map(|at| super::remove_statement(ctx.text, *at)));
+    Some(Fix { strategy: Strategy::Scope, applicability: section.applicability(), edits })
 }
 
 /// The edit that wraps a critical section in a block, its outputs coming out as the block's
@@ -183,6 +180,9 @@ pub struct CriticalSection {
     /// types, or by a shape whose result cannot borrow): the fix may be MachineApplicable.
     /// `false` when that rests on the names of the methods involved.
     pub proven: bool,
+    /// `drop(guard);` statements after the section (in a `match` arm that awaits): the block
+    /// ends the guard before them, so they go.
+    pub later_drops: Vec<Span>,
 }
 
 impl CriticalSection {
@@ -224,11 +224,19 @@ pub fn critical_section(ctx: &FixContext<'_>) -> Option<CriticalSection> {
     let awaiting = items.iter().position(|item| item.span().contains(*first_await))?;
     // A guard never used is a critical section around everything before the await.
     let unused_end = if finding.borrowed { first } else { awaiting.checked_sub(1)? };
-    let section = SectionBounds { items: &items, first, awaiting, unused_end };
+    // `drop(guard)` in an arm of the awaiting `match` (the guard was borrowed first, so rustc
+    // still counts it live at the await): the block releases it before the `match` instead.
+    let later_drops = drops_of(&items[awaiting..], name);
+    let dropped_later: Vec<Span> =
+        later_drops.iter().map(|stmt| Span::from(stmt.syntax().text_range())).collect();
+    let section = SectionBounds { items: &items, first, awaiting, unused_end, dropped_later };
     let types = TypeAnswers::ask(ctx, &items[first + 1..awaiting]);
     let other_guards = other_guard_names(ctx, &items[first + 1..awaiting]);
     let (last, proven) = [true, false].into_iter().find_map(|proof| {
-        let judge = |init: &ast::Expr, held: &[String]| match types.owns(init) {
+        let judge = |init: &ast::Expr, held: &[String]| match types
+            .owns(init)
+            .or_else(|| super::calls_owned_crate_fn(ctx, init))
+        {
             Some(owned) => owned,
             None if proof => ownership::owned_by_syntax(init, held),
             None => !ownership::may_borrow_by_name(init),
@@ -239,8 +247,62 @@ pub fn critical_section(ctx: &FixContext<'_>) -> Option<CriticalSection> {
         return None;
     }
     // A guard never read through protects the code after it: ending it early changes that.
-    let proven = proven && !crate::plan::guards_code(finding);
-    Some(CriticalSection { items, first, last, name: name.to_owned(), proven })
+    let proven = proven
+        && !crate::plan::guards_code(finding)
+        && (later_drops.is_empty() || released_past_quiet_code(&items[awaiting..], &later_drops));
+    let later_drops = section.dropped_later;
+    Some(CriticalSection { items, first, last, name: name.to_owned(), proven, later_drops })
+}
+
+/// The `drop(name);` statements in `items`.
+fn drops_of(items: &[super::BlockItem], name: &str) -> Vec<ast::ExprStmt> {
+    items
+        .iter()
+        .flat_map(|item| item.syntax().descendants().filter_map(ast::ExprStmt::cast))
+        .filter(|stmt| {
+            let Some(ast::Expr::CallExpr(call)) = stmt.expr() else { return false };
+            let callee = call.expr().map(|callee| callee.syntax().text().to_string());
+            let is_drop = callee.is_some_and(|callee| {
+                matches!(callee.as_str(), "drop" | "std::mem::drop" | "mem::drop")
+            });
+            let args: Vec<ast::Expr> =
+                call.arg_list().map(|list| list.args().collect()).unwrap_or_default();
+            is_drop && matches!(args.as_slice(), [only] if only.syntax().text() == name)
+        })
+        .collect()
+}
+
+/// Whether releasing the guard before the awaiting statement instead of at its `drop`s lets
+/// nothing run unlocked that ran locked: the statement is the block's last, a `match` on a
+/// value computed without calls, each `drop` the first statement of its arm, and the arms
+/// without one compute their value without calls.
+fn released_past_quiet_code(from_await: &[super::BlockItem], drops: &[ast::ExprStmt]) -> bool {
+    let [awaiting] = from_await else { return false };
+    let quiet = |node: &ra_ap_syntax::SyntaxNode| {
+        !node.descendants().any(|inner| {
+            ast::CallExpr::can_cast(inner.kind())
+                || ast::MethodCallExpr::can_cast(inner.kind())
+                || ast::MacroCall::can_cast(inner.kind())
+                || ast::AwaitExpr::can_cast(inner.kind())
+        })
+    };
+    let Some(match_expr) = awaiting.syntax().descendants().find_map(ast::MatchExpr::cast) else {
+        return false;
+    };
+    if !match_expr.expr().is_some_and(|scrutinee| quiet(scrutinee.syntax())) {
+        return false;
+    }
+    match_expr.match_arm_list().into_iter().flat_map(|list| list.arms()).all(|arm| {
+        let Some(body) = arm.expr() else { return false };
+        let first_is_drop = match &body {
+            ast::Expr::BlockExpr(block) => block
+                .stmt_list()
+                .and_then(|list| list.statements().next())
+                .is_some_and(|first| drops.iter().any(|drop| drop.syntax() == first.syntax())),
+            _ => false,
+        };
+        first_is_drop || quiet(body.syntax())
+    })
 }
 
 /// Where a guard's section may end: after its `let` and before the awaiting statement.
@@ -250,6 +312,8 @@ pub struct SectionBounds<'a> {
     pub awaiting: usize,
     /// Where the section ends when nothing in it uses the guard.
     pub unused_end: usize,
+    /// `drop(guard);` statements after it that go with the fix: mentions there do not count.
+    pub dropped_later: Vec<Span>,
 }
 
 impl SectionBounds<'_> {
@@ -299,9 +363,9 @@ impl SectionBounds<'_> {
 
     /// Whether the awaiting statement or one after it mentions any of `names`.
     pub fn used_from_await(&self, names: &[String]) -> bool {
-        self.items[self.awaiting..]
-            .iter()
-            .any(|item| names.iter().any(|name| mentions(item.syntax(), name)))
+        self.items[self.awaiting..].iter().any(|item| {
+            names.iter().any(|name| mentions_outside(item.syntax(), name, &self.dropped_later))
+        })
     }
 }
 

@@ -73,3 +73,23 @@ async fn dropped_in_block(m: &Mutex<Vec<u8>>) {
     }
     tick().await;
 }
+
+// Poison recovery: the guard comes out of a `match` on the `LockResult`.
+async fn poison_recovered(m: &Mutex<Vec<u8>>) -> usize {
+    let g = match m.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    let n = g.len();
+    tick().await;
+    n
+}
+
+// A guard taken through a closure.
+async fn through_a_closure(m: &Mutex<Vec<u8>>) -> usize {
+    let lock = || m.lock().unwrap();
+    let g = lock();
+    let n = g.len();
+    tick().await;
+    n
+}

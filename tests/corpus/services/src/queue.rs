@@ -39,7 +39,7 @@ impl Queue {
         results.len()
     }
 
-    pub fn results(&self) -> Vec<u32> {
+    pub async fn results(&self) -> Vec<u32> {
         self.results.lock().unwrap().clone()
     }
 }
@@ -63,7 +63,7 @@ mod tests {
         queue.push(2);
         assert_eq!(queue.pending().await, 2);
         assert_eq!(queue.run_all().await, 2);
-        assert_eq!(queue.results(), [10, 20]);
+        assert_eq!(queue.results().await, [10, 20]);
     }
 
     // Spawned tasks need `Send` futures: with the send checks only.
@@ -84,7 +84,7 @@ mod tests {
         });
         a.await.unwrap();
         b.await.unwrap();
-        let results = queue.results();
+        let results = queue.results().await;
         let expected: Vec<u32> = (0..20).map(|job| job * 10).collect();
         assert_eq!(&results[..20], &expected[..], "the first run's results stay together");
         assert_eq!(&results[20..], &expected[..], "the second run's results stay together");

@@ -55,5 +55,6 @@ mod send_checks {
     #[test]
     fn futures_are_send() {
         assert_send(super::print_header("t"));
+        assert_send(super::progress(1));
     }
 }
