@@ -345,10 +345,9 @@ pub fn reanalyse(run: &CheckRun, file: &CheckedFile, text: &str) -> Result<Vec<F
 /// Per finding of `file`: whether `new_text` (the file after fixes) no longer has it, matched
 /// as the fix engine matches findings across edits: by kind, binding and acquiring code.
 pub fn findings_gone(run: &CheckRun, file: &CheckedFile, new_text: &str) -> Vec<bool> {
-    let key = |finding: &Finding, text: &str| {
-        let acquired = text.get(finding.acquire.start as usize..finding.acquire.end as usize);
-        (finding.kind, finding.binding.clone(), acquired.unwrap_or("").to_owned())
-    };
+    // The fix engine's identity: kind, binding, acquisition and enclosing fn (two fns may
+    // lock the same way, and only one of them be fixed).
+    let key = crate::edit::engine::FindingKey::of;
     let after = reanalyse(run, file, new_text);
     let Ok(after) = after else { return vec![false; file.findings.len()] };
     let mut remaining: Vec<_> = after.iter().map(|finding| key(finding, new_text)).collect();

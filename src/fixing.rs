@@ -55,14 +55,18 @@ impl ProposedFile {
         let lines = LineIndex::new(&self.source.text);
         let mut unused: Vec<&Finding> = self.findings.iter().collect();
         let mut line_of = |finding: &Finding| {
-            // Match by what the finding is (kind, lock, binding): its offsets moved with
-            // earlier fixes.
-            let position = unused.iter().position(|original| {
+            // The engine maps findings back to the original text; failing that, match by what
+            // the finding is (kind, lock, binding), as its offsets moved with earlier fixes.
+            let same = |original: &&Finding| {
                 original.kind == finding.kind
                     && original.lock == finding.lock
                     && original.binding == finding.binding
                     && original.acquire_method == finding.acquire_method
-            });
+            };
+            let position = unused
+                .iter()
+                .position(|original| same(original) && original.acquire == finding.acquire)
+                .or_else(|| unused.iter().position(same));
             let original = position.map(|i| unused.remove(i)).unwrap_or(finding);
             lines.line_col(original.acquire.start).0
         };

@@ -276,10 +276,6 @@ fn manifest_of(source: &Path) -> Option<PathBuf> {
     source.ancestors().map(|folder| folder.join("Cargo.toml")).find(|manifest| manifest.is_file())
 }
 
-/// The new text of a manifest whose package must name `tokio::sync`: `None` when it already
-/// depends on tokio with the `sync` (or `full`) feature; otherwise `sync` is added to tokio's
-/// features, or tokio itself (`version = "1"`, default features off) to `[dependencies]`,
-/// with `toml_edit` so the rest of the file keeps its formatting.
 /// Whether the workspace above `manifest` declares `[workspace.dependencies] tokio` with the
 /// `sync` (or `full`) feature, which a `tokio = { workspace = true }` entry inherits.
 fn workspace_tokio_has_sync(manifest: &Path, files: &[ProposedFile]) -> bool {
@@ -300,6 +296,10 @@ fn workspace_tokio_has_sync(manifest: &Path, files: &[ProposedFile]) -> bool {
     })
 }
 
+/// The new text of a manifest whose package must name `tokio::sync`: `None` when it already
+/// depends on tokio with the `sync` (or `full`) feature; otherwise `sync` is added to tokio's
+/// features, or tokio itself (`version = "1"`, default features off) to `[dependencies]`,
+/// with `toml_edit` so the rest of the file keeps its formatting.
 fn tokio_sync_feature(manifest: &Path, files: &[ProposedFile]) -> Result<Option<String>, String> {
     let text = current_text(files, manifest)
         .ok_or_else(|| format!("{} could not be read", manifest.display()))?;

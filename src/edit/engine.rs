@@ -458,7 +458,7 @@ fn verify(
 
 /// A finding's identity across edits: offsets move, the acquiring code and binding do not.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-struct FindingKey {
+pub struct FindingKey {
     kind: &'static str,
     binding: Option<String>,
     acquire_text: String,
@@ -467,7 +467,7 @@ struct FindingKey {
 }
 
 impl FindingKey {
-    fn of(finding: &Finding, text: &str) -> FindingKey {
+    pub fn of(finding: &Finding, text: &str) -> FindingKey {
         let acquire_text = text
             .get(finding.acquire.start as usize..finding.acquire.end as usize)
             .unwrap_or("")
