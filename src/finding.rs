@@ -100,6 +100,10 @@ pub enum HeldBecause {
     CapturedByAsyncBlock,
     /// Released by `drop(g)` after a borrow; still live for rustc's `Send` check.
     DroppedAfterBorrow,
+    /// Edition ≤ 2021, `if let Ok(g) = try_lock() {…} else { x.await }`: where the pattern
+    /// fails, the scrutinee's value (`Err(…)`) lives through `else`. No lock is held there,
+    /// but the future's type holds the guard's type, so it is not `Send`.
+    UnmatchedScrutinee,
 }
 
 /// How a fix for the finding would look; chosen by `plan/`, shown in the diagnostic's help line.

@@ -27,6 +27,15 @@ impl Imports {
         imports
     }
 
+    /// The names one `use` item binds, with the paths they stand for.
+    pub fn bound_by(use_item: &ast::Use) -> Vec<(String, String)> {
+        let mut imports = Imports::default();
+        if let Some(tree) = use_item.use_tree() {
+            imports.add_tree(&tree, "");
+        }
+        imports.by_name.into_iter().collect()
+    }
+
     fn add_tree(&mut self, tree: &ast::UseTree, prefix: &str) {
         let own = tree.path().map(|path| path_text(&path)).unwrap_or_default();
         let full = join(prefix, &own);

@@ -26,6 +26,9 @@ pub struct ItemIndex {
     free_fns: HashMap<String, Vec<TypeExpr>>,
     /// Method name → (the impl's self type name, return type).
     methods: HashMap<String, Vec<(Option<String>, TypeExpr)>>,
+    /// Name → the other crates' paths the crate re-exports under it (`pub use
+    /// tokio::sync::RwLock;` in a `locks` module): `crate::locks::RwLock` is tokio's.
+    reexports: HashMap<String, Vec<String>>,
     /// Types the configuration says are guards (a user's RAII wrapper), as written there.
     extra_guard_types: Vec<String>,
     /// Fns whose findings the configuration silences; set on one file's copy of the index.
@@ -72,9 +75,35 @@ impl ItemIndex {
                 if let (Some(name), Some(ty)) = (konst.name(), konst.ty()) {
                     self.statics.insert(name.text().to_string(), type_expr(&ty, imports));
                 }
+            } else if let Some(use_item) = ast::Use::cast(node.clone()) {
+                self.add_reexports(&use_item);
             } else if let Some(function) = ast::Fn::cast(node) {
                 self.add_fn(&function, imports);
             }
+        }
+    }
+
+    fn add_reexports(&mut self, use_item: &ast::Use) {
+        use ra_ap_syntax::ast::HasVisibility;
+        if use_item.visibility().is_none() {
+            return;
+        }
+        for (name, path) in Imports::bound_by(use_item) {
+            let krate = path.split("::").next().unwrap_or("");
+            if path.contains("::") && !["crate", "self", "super"].contains(&krate) {
+                let targets = self.reexports.entry(name).or_default();
+                if !targets.contains(&path) {
+                    targets.push(path);
+                }
+            }
+        }
+    }
+
+    /// The other crate's path a name the crate re-exports stands for, when only one.
+    fn reexported(&self, name: &str) -> Option<&str> {
+        match self.reexports.get(name).map(Vec::as_slice) {
+            Some([only]) => Some(only),
+            _ => None,
         }
     }
 
@@ -344,7 +373,11 @@ impl ItemIndex {
                 if user_declared && self.structs.contains_key(name) {
                     return self.struct_as_ty(name, depth);
                 }
-                if let Some((class, family)) = lock_types::guard_type(name) {
+                if user_declared && let Some(target) = self.reexported(name) {
+                    let target = TypeExpr::Path { path: target.to_owned(), args: args.clone() };
+                    return recurse(&target);
+                }
+                if let Some((class, family)) = lock_types::guard_type_for_path(path) {
                     return Ty::Guard(class, family);
                 }
                 if let Some(family) = lock_types::family_for_path(path) {

@@ -455,6 +455,31 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// A record for the value an `if let` scrutinee leaves when its pattern fails, placed
+    /// where the original scrutinee temporary dies.
+    fn unmatched_copy(&mut self, id: GuardId) -> GuardId {
+        let mut record = self.guards[id].clone();
+        record.binding = None;
+        record.held_because = Some(HeldBecause::UnmatchedScrutinee);
+        record.awaits.clear();
+        record.zombie_awaits.clear();
+        record.borrowed = false;
+        record.used_after_await = false;
+        record.awaited_since_acquire = false;
+        let copy = self.guards.len();
+        self.guards.push(record);
+        if let Some(scope) = self
+            .state
+            .scopes
+            .iter_mut()
+            .rev()
+            .find(|scope| scope.kind == ScopeKind::Temporary && scope.guards.contains(&id))
+        {
+            scope.guards.push(copy);
+        }
+        copy
+    }
+
     fn push_scope(&mut self, kind: ScopeKind, end: Span) {
         self.state.scopes.push(Scope { kind, locals: Vec::new(), guards: Vec::new(), end });
     }
@@ -1241,6 +1266,16 @@ impl<'a> Walker<'a> {
         for &id in &scrutinee_temporaries {
             not_matched.release(id);
         }
+        if !own_scope && let Some(scope) = &bindings_scope {
+            // Edition ≤ 2021: where the pattern fails, the scrutinee's value (`Err(…)`) lives
+            // on through `else`. It holds no lock, but its type makes the future `!Send`.
+            for &id in &scope.guards {
+                if let Some(always) = not_matched.live.remove(&id) {
+                    let unmatched = self.unmatched_copy(id);
+                    not_matched.live.insert(unmatched, always);
+                }
+            }
+        }
         if let Some(scope) = bindings_scope {
             self.state.scopes.push(scope);
         }
@@ -1503,11 +1538,7 @@ impl<'a> Walker<'a> {
         is_move: bool,
         closure_params: Option<Vec<String>>,
     ) {
-        let referenced: BTreeSet<String> = node
-            .descendants()
-            .filter_map(ast::PathExpr::cast)
-            .filter_map(|path| single_name(&path))
-            .collect();
+        let referenced = free_names(node);
         let mut captured_scope = Scope {
             kind: ScopeKind::Block,
             locals: Vec::new(),
@@ -1698,6 +1729,63 @@ pub fn bound_names(pat: &ast::Pat) -> Vec<String> {
         }
     }
     names
+}
+
+/// The names a closure or async block takes from outside: those it refers to where no
+/// binding of its own is in scope (`async move { let g = x.lock(); g.len() }` does not
+/// capture an outer `g`).
+fn free_names(node: &SyntaxNode) -> BTreeSet<String> {
+    let bindings: Vec<(String, TextRange)> = node
+        .descendants()
+        .filter_map(ast::IdentPat::cast)
+        .filter_map(|ident| Some((ident.name()?.text().to_string(), visible_range(&ident)?)))
+        .collect();
+    node.descendants()
+        .filter_map(ast::PathExpr::cast)
+        .filter_map(|path| {
+            let name = single_name(&path)?;
+            let at = path.syntax().text_range().start();
+            let bound = bindings.iter().any(|(bound, range)| *bound == name && range.contains(at));
+            (!bound).then_some(name)
+        })
+        .collect()
+}
+
+/// Where a binding can be referred to: after its `let` to the end of the block; in its
+/// closure, arm, loop body or `if let`/`while let` branch.
+fn visible_range(ident: &ast::IdentPat) -> Option<TextRange> {
+    for ancestor in ident.syntax().ancestors().skip(1) {
+        if let Some(let_stmt) = ast::LetStmt::cast(ancestor.clone()) {
+            let block = let_stmt.syntax().parent()?;
+            let start = let_stmt.syntax().text_range().end();
+            return Some(TextRange::new(start, block.text_range().end().max(start)));
+        }
+        if ast::Param::can_cast(ancestor.kind()) {
+            let owner = ancestor.ancestors().find(|node| {
+                ast::ClosureExpr::can_cast(node.kind()) || ast::Fn::can_cast(node.kind())
+            })?;
+            return Some(owner.text_range());
+        }
+        if ast::MatchArm::can_cast(ancestor.kind()) {
+            return Some(ancestor.text_range());
+        }
+        if let Some(for_expr) = ast::ForExpr::cast(ancestor.clone()) {
+            return for_expr.loop_body().map(|body| body.syntax().text_range());
+        }
+        if ast::LetExpr::can_cast(ancestor.kind()) {
+            let holder = ancestor.ancestors().find_map(|node| {
+                if let Some(if_expr) = ast::IfExpr::cast(node.clone()) {
+                    return if_expr.then_branch().map(|then| then.syntax().text_range());
+                }
+                ast::WhileExpr::cast(node)?.loop_body().map(|body| body.syntax().text_range())
+            });
+            return holder;
+        }
+        if ast::Expr::can_cast(ancestor.kind()) && !ast::Pat::can_cast(ancestor.kind()) {
+            return None;
+        }
+    }
+    None
 }
 
 fn single_name(path: &ast::PathExpr) -> Option<String> {

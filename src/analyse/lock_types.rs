@@ -198,6 +198,37 @@ pub fn guard_type(name: &str) -> Option<(LockClass, &'static str)> {
     Some(found)
 }
 
+/// The guard type at `path` (names resolved through imports): as [`guard_type`], but a guard
+/// of an async lock crate is that crate's (`tokio::sync::RwLockReadGuard` is tokio's read
+/// guard, not std's, though the names agree).
+pub fn guard_type_for_path(path: &str) -> Option<(LockClass, &'static str)> {
+    let name = last_segment(path);
+    let krate = path.split("::").next().unwrap_or("");
+    const ASYNC_CRATES: &[&str] = &["tokio", "futures", "futures_util", "async_lock", "async_std"];
+    let is_guard_name = name.ends_with("Guard") || name.ends_with("Permit");
+    if path.contains("::") && ASYNC_CRATES.contains(&krate) && is_guard_name {
+        let lock = if name.contains("RwLock") {
+            "RwLock"
+        } else if name.contains("Mutex") {
+            "Mutex"
+        } else if name.contains("Semaphore") || name.contains("Permit") {
+            "Semaphore"
+        } else {
+            return None;
+        };
+        let family = FAMILIES.iter().find(|family| {
+            family.class == LockClass::Async
+                && family.path.starts_with(krate)
+                && last_segment(family.path) == lock
+        })?;
+        return Some((LockClass::Async, family.path));
+    }
+    if path.contains("::") && ASYNC_CRATES.contains(&krate) {
+        return None; // `tokio::sync::Mutex` itself is a lock, not a guard
+    }
+    guard_type(name)
+}
+
 /// Methods that hand their receiver's guard on unchanged, or wrapped/unwrapped in
 /// `Result`/`Option`: `m.lock().unwrap()` is as much a guard as `m.lock()`.
 pub fn passes_guard_through(method: &str) -> bool {
@@ -232,4 +263,27 @@ pub fn guard_constructor_fn(name: &str) -> bool {
             | "try_upgrade"
             | "downgrade_to_upgradable"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_guard_type_is_the_family_of_the_crate_it_comes_from() {
+        let async_rwlock = Some((LockClass::Async, "tokio::sync::RwLock"));
+        assert_eq!(guard_type_for_path("tokio::sync::RwLockReadGuard"), async_rwlock);
+        assert_eq!(
+            guard_type_for_path("tokio::sync::OwnedMutexGuard"),
+            Some((LockClass::Async, "tokio::sync::Mutex"))
+        );
+        assert_eq!(
+            guard_type_for_path("futures::lock::MutexGuard"),
+            Some((LockClass::Async, "futures::lock::Mutex"))
+        );
+        let std_rwlock = Some((LockClass::Blocking, "std::sync::RwLock"));
+        assert_eq!(guard_type_for_path("std::sync::RwLockReadGuard"), std_rwlock);
+        assert_eq!(guard_type_for_path("RwLockReadGuard"), std_rwlock);
+        assert_eq!(guard_type_for_path("tokio::sync::Mutex"), None, "a lock, not a guard");
+    }
 }

@@ -411,6 +411,7 @@ fn no_fix_reason(finding: &Finding) -> String {
             "the guard is moved into an async block: restructure by hand".into()
         }
         HeldAcrossLoopIteration => "the guard is carried around a loop: restructure by hand".into(),
+        UnmatchedScrutinee => "the `if let` scrutinee lives through `else` before edition 2024: compute the `then` branch's work first (`let done = if let … { …; true } else { false };`) and await after it, or move the crate to edition 2024".into(),
         NotDroppedOnEveryPath => {
             "the guard is dropped on some paths only: restructure by hand".into()
         }

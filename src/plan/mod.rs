@@ -31,6 +31,7 @@ pub fn suggest(finding: &Finding) -> Option<Strategy> {
     }
     match finding.held_because {
         HeldBecause::AsyncFnParameter | HeldBecause::CapturedByAsyncBlock => None,
+        HeldBecause::UnmatchedScrutinee => None,
         HeldBecause::HeldAcrossLoopIteration | HeldBecause::NotDroppedOnEveryPath => None,
         HeldBecause::NamedBinding if !finding.borrowed => Some(Strategy::Drop),
         _ => Some(Strategy::Scope),

@@ -113,6 +113,11 @@ fn paint(text: &str, paint: Style, style: HumanStyle) -> String {
 
 pub(crate) fn title(finding: &Finding) -> String {
     let lock = &finding.lock;
+    if finding.held_because == HeldBecause::UnmatchedScrutinee {
+        return format!(
+            "the `if let` scrutinee's `{lock}` guard type is alive at an await where its pattern failed: no lock is held there, but the future is not `Send`"
+        );
+    }
     match (finding.kind, finding.binding.as_deref()) {
         (FindingKind::GuardHeldAcrossAwait, Some(binding)) => {
             format!("`{lock}` guard `{binding}` is held across an await")
@@ -154,14 +159,17 @@ struct Mark {
 fn marks(text: &str, finding: &Finding) -> Vec<Mark> {
     // For a guard that was dropped, "held across" would contradict the title.
     let dropped = finding.kind == FindingKind::DroppedButNotSend;
+    let unmatched = finding.held_because == HeldBecause::UnmatchedScrutinee;
     let (await_label, release_label) = if dropped {
         ("still counted live at this await", "dropped here")
+    } else if unmatched {
+        ("its unmatched value is alive at this await", "dropped here")
     } else {
         ("held across this await", "released here")
     };
     let acquire = Mark {
         range: mark_range(text, finding.acquire),
-        label: "guard acquired here",
+        label: if unmatched { "this scrutinee's value" } else { "guard acquired here" },
         primary: true,
     };
     let awaits = finding.awaits.iter().map(|&span| Mark {
@@ -291,6 +299,11 @@ pub(crate) fn note(held_because: HeldBecause) -> &'static str {
         HeldBecause::DroppedAfterBorrow => {
             "rustc's `Send` analysis counts a guard as live until its scope ends once it has been \
              borrowed, even after `drop`"
+        }
+        HeldBecause::UnmatchedScrutinee => {
+            "before edition 2024, an `if let` scrutinee lives through `else`: the value the \
+             pattern did not match (`Err(…)`, `None`) holds no lock, but its type, which names \
+             the guard, is part of the future"
         }
     }
 }

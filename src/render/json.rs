@@ -19,7 +19,8 @@
 //! - `held_because`: `named-binding`, `not-dropped-on-every-path`, `held-across-loop-iteration`,
 //!   `statement-temporary`, `lifetime-extended-temporary`, `match-scrutinee`, `if-let-scrutinee`,
 //!   `while-let-scrutinee`, `for-iterator`, `tail-expression-temporary`, `async-fn-parameter`,
-//!   `captured-by-async-block` or `dropped-after-borrow`.
+//!   `captured-by-async-block`, `dropped-after-borrow` or `unmatched-scrutinee` (edition ≤ 2021: an
+//!   `if let` scrutinee's unmatched value alive in `else`; no lock held, the future not `Send`).
 //! - `suggested_strategy`: `scope`, `drop`, `helper`, `async-mutex`, or `null` when no automatic
 //!   fix applies.
 //! - Spans: byte offsets are a half-open range into the file as read from disk. Lines and columns

@@ -33,3 +33,17 @@ async fn if_let_binding_a_guard(m: &Mutex<Vec<u32>>) {
         tick().await;
     }
 }
+
+// Edition 2021: the failed pattern's `Err` lives through `else`; no lock is held there, but the
+// future is not `Send`. Edition 2024 drops it before `else`.
+fn try_lock_helper(m: &Mutex<u32>) -> std::sync::TryLockResult<std::sync::MutexGuard<'_, u32>> {
+    m.try_lock()
+}
+
+async fn unmatched_scrutinee(m: &Mutex<u32>) {
+    if let Ok(guard) = try_lock_helper(m) {
+        let _ = *guard;
+    } else {
+        tick().await;
+    }
+}
