@@ -255,7 +255,12 @@ fn analyse_semantically(
         return None;
     }
     let workspace = match semantic::load(root) {
-        Ok(workspace) => Arc::new(workspace),
+        Ok(workspace) => {
+            if let Some(degraded) = &workspace.degraded {
+                warnings.push(format!("semantic analysis is partial: {degraded}"));
+            }
+            Arc::new(workspace)
+        }
         Err(error) => {
             warnings.push(format!(
                 "semantic analysis is unavailable, receivers of unknown type were classified by syntax alone: {error}"

@@ -137,6 +137,33 @@ fn a_workspace_that_cannot_be_loaded_is_said_once_and_syntax_finishes_the_run() 
     assert_eq!(bindings(&output), set(&["n", "names"]));
 }
 
+/// A dependency `cargo metadata` cannot get: rust-analyzer loads the workspace without its
+/// dependencies, and the run says so once, with cargo's reason, instead of quietly deciding
+/// by syntax what only the dependencies' types could tell.
+#[test]
+fn a_workspace_loaded_without_its_dependencies_is_said_once() {
+    require_rust_src();
+    let scratch = tempfile::tempdir().unwrap();
+    let project = scratch.path().join("project");
+    std::fs::create_dir_all(project.join("src")).unwrap();
+    std::fs::write(
+        project.join("Cargo.toml"),
+        "[package]\nname = \"unreachable-dependency\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nnothere = { path = \"missing\" }\n",
+    )
+    .unwrap();
+    let source = "use std::sync::Mutex;\nasync fn tick() {}\npub async fn f(m: &Mutex<u32>) {\n    let g = m.lock().unwrap();\n    tick().await;\n    drop(g);\n}\n";
+    std::fs::write(project.join("src/lib.rs"), source).unwrap();
+    let output = guardfix(
+        &["check", project.to_str().unwrap(), "--format", "json", "--semantic", "always"],
+        &[],
+    );
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.matches("semantic analysis is partial").count(), 1, "{stderr}");
+    assert!(stderr.contains("failed to get `nothere`"), "{stderr}");
+    assert_eq!(bindings(&output), set(&["g"]));
+}
+
 /// `transforms/helper/`: the helper transform's fixture crate. The dry-run diff is the
 /// snapshot; the written result must pass its own tests (the futures are `Send`) and clippy.
 #[test]

@@ -24,10 +24,12 @@ use ra_ap_ide_db::assists::ExprFillDefaultMode;
 use ra_ap_ide_db::base_db::{FileChange, SourceDatabase};
 use ra_ap_ide_db::imports::insert_use::{ImportGranularity, InsertUseConfig};
 use ra_ap_ide_db::{FileRange, RootDatabase};
-use ra_ap_load_cargo::{LoadCargoConfig, ProcMacroServerChoice, load_workspace_at};
-use ra_ap_project_model::{CargoConfig, RustLibSource};
+use ra_ap_load_cargo::{LoadCargoConfig, ProcMacroServerChoice, load_workspace};
+use ra_ap_project_model::{
+    CargoConfig, ProjectManifest, ProjectWorkspace, ProjectWorkspaceKind, RustLibSource,
+};
 use ra_ap_syntax::{AstNode, TextRange, ast};
-use ra_ap_vfs::{FileId, Vfs, VfsPath};
+use ra_ap_vfs::{AbsPathBuf, FileId, Vfs, VfsPath};
 
 use crate::analyse::classify::TypeOracle;
 use crate::analyse::imports::Imports;
@@ -98,6 +100,8 @@ pub struct SemanticFile<'a> {
 pub struct SemanticWorkspace {
     db: Mutex<RootDatabase>,
     vfs: Vfs,
+    /// Why the workspace loaded with less than it should (no dependencies), if it did.
+    pub degraded: Option<String>,
 }
 
 /// Loads the cargo workspace that `root` is in (a folder or a file in it).
@@ -120,8 +124,21 @@ pub fn load(root: &Path) -> Result<SemanticWorkspace, SemanticError> {
         num_worker_threads: 1,
         proc_macro_processes: 1,
     };
-    let (db, vfs, _proc_macros) = load_workspace_at(&folder, &cargo_config, &load_config, &|_| {})
-        .map_err(|error| SemanticError::Load(format!("{error:#}")))?;
+    let load_error = |error: anyhow::Error| SemanticError::Load(format!("{error:#}"));
+    let root = AbsPathBuf::assert_utf8(folder.clone());
+    let manifest = ProjectManifest::discover_single(&root).map_err(load_error)?;
+    let workspace = ProjectWorkspace::load(manifest, &cargo_config, &|_| {}).map_err(load_error)?;
+    // rust-analyzer retries a failing `cargo metadata` with `--no-deps`: the workspace then
+    // loads without its dependencies, whose types stay unknown. Say so.
+    let degraded = match &workspace.kind {
+        ProjectWorkspaceKind::Cargo { error: Some(error), .. } => Some(format!(
+            "rust-analyzer loaded the workspace without its dependencies, as `cargo metadata` failed ({}): types from dependencies are unknown, and where only they could tell, the syntax decided",
+            first_line(&format!("{error:#}"))
+        )),
+        _ => None,
+    };
+    let (db, vfs, _proc_macros) =
+        load_workspace(workspace, &cargo_config.extra_env, &load_config).map_err(load_error)?;
     let has_std = ra_ap_hir::attach_db(&db, || {
         ra_ap_hir::Crate::all(&db).into_iter().any(|krate| {
             krate.display_name(&db).is_some_and(|name| name.crate_name().to_string() == "std")
@@ -130,7 +147,19 @@ pub fn load(root: &Path) -> Result<SemanticWorkspace, SemanticError> {
     if !has_std {
         return Err(SemanticError::NoRustSrc);
     }
-    Ok(SemanticWorkspace { db: Mutex::new(db), vfs })
+    Ok(SemanticWorkspace { db: Mutex::new(db), vfs, degraded })
+}
+
+/// One line for a warning out of cargo's error text: its `error:` line and the root cause
+/// (the last line), trimmed.
+fn first_line(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().map(str::trim).filter(|line| !line.is_empty()).collect();
+    let headline = lines.iter().find(|line| line.starts_with("error:")).or(lines.first());
+    match (headline, lines.last()) {
+        (Some(headline), Some(cause)) if headline != cause => format!("{headline} … {cause}"),
+        (Some(headline), _) => (*headline).to_owned(),
+        _ => String::new(),
+    }
 }
 
 impl SemanticWorkspace {
