@@ -87,6 +87,13 @@ pub fn run(path: &Path, mut options: RunOptions, args: &FixArgs, color: bool) ->
         eprintln!("error: {}: {}", failure.entry.display_path.display(), failure.message);
     }
 
+    if args.write {
+        // A run killed mid-write may have left its temporary file next to the original.
+        let folders = computed.files.iter().filter_map(|file| file.entry.path.parent());
+        for leftover in crate::write::remove_stale_temp_files(folders) {
+            eprintln!("removed {}, left by an interrupted run", leftover.display());
+        }
+    }
     let mut stdout = std::io::stdout().lock();
     let mut write_errors = 0;
     let mut by_strategy: HashMap<&'static str, usize> = HashMap::new();

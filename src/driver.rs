@@ -144,6 +144,7 @@ struct ReadFile {
 }
 
 pub fn check_path(path: &Path, options: RunOptions) -> Result<CheckRun, RunError> {
+    parse::configure_threads();
     let mut discovery = discover::discover(path, options.default_edition)?;
     let start = match path.parent() {
         _ if path.is_dir() => path,
@@ -386,7 +387,16 @@ fn read_and_prefilter(
         || extra_words.iter().any(|word| source.text.contains(word));
     let parse = if wants_index {
         match parse::parse_source(&source.text, entry.edition) {
-            Ok(parse) => Some(parse),
+            Ok(parse) => {
+                if let Some(depth) = parse::too_deep(parse.tree().syntax()) {
+                    let message = format!(
+                        "too deeply nested for guardfix ({depth} levels of syntax; it analyses up to {}): the file was skipped, nothing was changed",
+                        parse::MAX_NESTING
+                    );
+                    return Err(FailedFile { entry, message });
+                }
+                Some(parse)
+            }
             Err(panic) => {
                 let message = format!(
                     "the Rust parser crashed on this file ({panic}); it was skipped, nothing was changed"

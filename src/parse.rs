@@ -111,6 +111,37 @@ pub fn parse_source(text: &str, edition: Edition) -> Result<Parse<SourceFile>, S
     catch_panic(|| SourceFile::parse(text, edition))
 }
 
+/// How deeply nested a syntax tree guardfix analyses may be. The analysis and the transforms
+/// recurse over the tree; a generated file with a 20,000-term `0 + 1 + 1 + …` nests that deep,
+/// and would overflow the stack. Real code stays far below (a few hundred levels at most); the
+/// threads that analyse run with [`ANALYSIS_STACK`] of stack, which this depth fits in.
+pub const MAX_NESTING: usize = 1_500;
+
+/// Stack size of the threads that analyse and fix files (rayon's workers).
+pub const ANALYSIS_STACK: usize = 64 << 20;
+
+/// The depth of the deepest node under `root` when it exceeds [`MAX_NESTING`], found without
+/// recursion.
+pub fn too_deep(root: &ra_ap_syntax::SyntaxNode) -> Option<usize> {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for event in root.preorder() {
+        match event {
+            ra_ap_syntax::WalkEvent::Enter(_) => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            ra_ap_syntax::WalkEvent::Leave(_) => depth -= 1,
+        }
+    }
+    (deepest > MAX_NESTING).then_some(deepest)
+}
+
+/// Makes rayon's worker threads big enough for [`MAX_NESTING`] (once; a pool already built,
+/// by a test harness say, is left as it is).
+pub fn configure_threads() {
+    let _ = rayon::ThreadPoolBuilder::new().stack_size(ANALYSIS_STACK).build_global();
+}
+
 /// Reads and parses one file: [`read_source`] then [`parse_source`], with the panic reported
 /// as [`LoadError::ParserPanicked`] for that file.
 pub fn read_and_parse(

@@ -77,6 +77,44 @@ pub fn write_atomic(
     Ok(())
 }
 
+/// Temporary files [`write_atomic`] left in a folder are this old at least before another
+/// run takes them for leftovers: a write takes milliseconds, so a younger one may belong to a
+/// run going on now.
+const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
+/// Removes the temporary files of [`write_atomic`] (`.guardfix-*.tmp`) that a run killed
+/// mid-write left in `folders`, and returns them. Only guardfix's own names are touched.
+pub fn remove_stale_temp_files<'a>(folders: impl IntoIterator<Item = &'a Path>) -> Vec<PathBuf> {
+    let mut removed = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for folder in folders {
+        if !seen.insert(folder.to_owned()) {
+            continue;
+        }
+        let Ok(entries) = fs::read_dir(folder) else { continue };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if !(name.starts_with(".guardfix-") && name.ends_with(".tmp")) {
+                continue;
+            }
+            let stale = entry
+                .metadata()
+                .and_then(|metadata| metadata.modified())
+                .ok()
+                .and_then(|modified| modified.elapsed().ok())
+                .is_some_and(|age| age >= STALE_AFTER);
+            if stale
+                && entry.file_type().is_ok_and(|kind| kind.is_file())
+                && fs::remove_file(entry.path()).is_ok()
+            {
+                removed.push(entry.path());
+            }
+        }
+    }
+    removed
+}
+
 /// Read-only by permission bits or refused by the OS. Checking the bits matters because root
 /// may write anything, and a rename would silently replace a file the user marked read-only;
 /// opening for writing (without truncating) covers files owned by someone else.
@@ -125,6 +163,21 @@ fn sync_folder(folder: &Path) {
 mod tests {
     use super::*;
     use crate::parse::{LineEndings, read_source};
+
+    #[test]
+    fn stale_temp_files_of_an_interrupted_run_are_removed_and_fresh_ones_kept() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let stale = file_with(&dir, ".guardfix-abc123.tmp", b"half");
+        let fresh = file_with(&dir, ".guardfix-def456.tmp", b"in use");
+        let other = file_with(&dir, ".other-abc.tmp", b"not ours");
+        let old = std::time::SystemTime::now() - STALE_AFTER - std::time::Duration::from_secs(5);
+        File::options().write(true).open(&stale).unwrap().set_modified(old).unwrap();
+        File::options().write(true).open(&other).unwrap().set_modified(old).unwrap();
+        let removed = remove_stale_temp_files([dir.path(), dir.path()]);
+        assert_eq!(removed, std::slice::from_ref(&stale));
+        assert!(!stale.exists());
+        assert!(fresh.exists() && other.exists());
+    }
 
     fn file_with(dir: &tempfile::TempDir, name: &str, contents: &[u8]) -> PathBuf {
         let path = dir.path().join(name);

@@ -131,6 +131,35 @@ fn unreadable_files_are_errors_and_the_others_are_still_analysed() {
     }
 }
 
+/// A generated file nested 20,000 levels deep (`0 + 1 + 1 + …`) used to overflow the stack and
+/// abort the run, so no file's findings were printed: it gets an error of its own now.
+#[test]
+fn a_too_deeply_nested_file_is_an_error_and_the_others_are_still_analysed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let deep = format!(
+        "async fn tick() {{}}\npub async fn sum() -> u64 {{ tick().await; 0{} }}\n",
+        " + 1".repeat(20_000)
+    );
+    write(dir.path(), "a_deep.rs", deep.as_bytes());
+    // Deep but within bounds: analysed, and its guard found.
+    let nested = format!(
+        "use std::sync::Mutex;\nasync fn tick() {{}}\npub async fn f(m: &Mutex<u64>) -> u64 {{\n    let g = m.lock().unwrap();\n    tick().await;\n    *g{}\n}}\n",
+        " + 1".repeat(1_000)
+    );
+    write(dir.path(), "b_nested.rs", nested.as_bytes());
+    write(dir.path(), "c_held.rs", HELD.as_bytes());
+
+    let output = check(dir.path(), &["--format", "json"]);
+    assert_eq!(output.status.code(), Some(2), "{}", String::from_utf8_lossy(&output.stderr));
+    let lines = json_lines(&output);
+    let errors = of_type(&lines, "error");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["file"], "a_deep.rs");
+    assert!(errors[0]["message"].as_str().unwrap().contains("too deeply nested"), "{errors:?}");
+    let files: Vec<&Value> = of_type(&lines, "finding").iter().map(|f| &f["file"]).collect();
+    assert_eq!(files, ["b_nested.rs", "c_held.rs"]);
+}
+
 #[test]
 fn missing_path_exits_2_and_says_so() {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -1378,3 +1378,52 @@ async fn f0(state: &S0) { let c1 = async { state.f0.lock().unwrap().push(fetch(1
         assert!(second.new_text.is_none(), "{edition:?}: a second run changed\n{after}");
     }
 }
+
+/// Deeply nested code of every shape the walk recurses through, around a guard held across an
+/// await: analysed on a thread with the stack guardfix's own threads have, it must neither
+/// overflow nor, within the nesting guardfix analyses, lose the guard.
+#[test]
+fn deeply_nested_programs_neither_crash_nor_hide_guards() {
+    fn nested(shape: usize, depth: usize) -> String {
+        match shape {
+            0 => format!("0{}", " + 1".repeat(depth)),
+            1 => format!("{}0{}", "(".repeat(depth), ")".repeat(depth)),
+            2 => format!("{}0{}", "{ ".repeat(depth), " }".repeat(depth)),
+            3 => format!("0u64{}", ".max(1)".repeat(depth)),
+            4 => format!("{}0{}", "if true { ".repeat(depth), " } else { 1 }".repeat(depth)),
+            _ => format!("{}0{}", "(|| ".repeat(depth), ")()".repeat(depth)),
+        }
+    }
+    let mut runner = runner(24);
+    let strategy = (0usize..6, prop_oneof![1usize..200, 200usize..700, 700usize..4000]);
+    let outcome = runner.run(&strategy, |(shape, depth)| {
+        let text = format!(
+            "use std::sync::Mutex;\nasync fn tick() {{}}\nasync fn f(m: &Mutex<u64>) -> u64 {{\n    let g = m.lock().unwrap();\n    tick().await;\n    let deep = {};\n    *g + deep\n}}\n",
+            nested(shape, depth)
+        );
+        let analysed = std::thread::Builder::new()
+            .stack_size(guardfix::parse::ANALYSIS_STACK)
+            .spawn(move || {
+                let findings = check_source(&text, Edition::Edition2021, CheckOptions::default());
+                let options = FixOptions {
+                    strategy: StrategyChoice::Auto,
+                    unsafe_fixes: true,
+                    check: CheckOptions::default(),
+                };
+                let _ = fix_file(&text, Edition::Edition2021, None, options);
+                findings.len()
+            })
+            .unwrap()
+            .join();
+        let findings = analysed.map_err(|_| TestCaseError::fail("panicked or overflowed"))?;
+        // Each level of these shapes is at most 3 tree levels; the guard stays visible below
+        // that, and a deeper file is skipped (the driver reports it).
+        if depth * 3 < guardfix::parse::MAX_NESTING {
+            prop_assert_eq!(findings, 1, "shape {} depth {}", shape, depth);
+        }
+        Ok(())
+    });
+    if let Err(error) = outcome {
+        panic!("{error}");
+    }
+}

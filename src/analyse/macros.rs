@@ -168,6 +168,9 @@ fn parse_ranges_as_exprs(
     }
     fake.push('}');
     let parse = crate::parse::parse_source(&fake, edition).ok()?;
+    if crate::parse::too_deep(parse.tree().syntax()).is_some() {
+        return None; // read as opaque: walking it would exhaust the stack
+    }
     if !parse.errors().is_empty() {
         return None;
     }

@@ -245,6 +245,10 @@ fn apply_group(
             )),
         });
     }
+    let folders = ready.iter().filter_map(|(_, _, file, _)| file.entry.path.parent());
+    for leftover in crate::write::remove_stale_temp_files(folders) {
+        eprintln!("removed {}, left by an interrupted run", leftover.display());
+    }
     for (path, snapshot, file, bytes) in ready {
         let outcome = match crate::write::write_atomic(&file.entry.path, &file.source.bytes, &bytes)
         {

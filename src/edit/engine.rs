@@ -77,8 +77,8 @@ pub fn fix_file_with(
     let mut result = FileFixes::default();
     let mut current = text.to_owned();
     let mut given_up: HashSet<FindingKey> = HashSet::new();
-    let baseline_errors = SourceFile::parse(text, edition).errors().len();
-    if baseline_errors > 0 {
+    let baseline = SourceFile::parse(text, edition);
+    if !baseline.errors().is_empty() || crate::parse::too_deep(baseline.tree().syntax()).is_some() {
         return result;
     }
     // Each reported finding's identity in the text it was met in, to find it in the original.
