@@ -203,11 +203,12 @@ fn print_human(run: &CheckRun, style: HumanStyle) -> std::io::Result<()> {
                 file.syntax_errors
             );
         }
+        let lines = render::line_index::LineIndex::new(&file.source.text);
         for finding in &file.findings {
             writeln!(
                 out,
                 "{}\n",
-                render::human::render_finding(&path, &file.source.text, finding, style)
+                render::human::render_finding(&path, &file.source.text, &lines, finding, style)
             )?;
         }
     }
@@ -230,11 +231,12 @@ fn print_json(run: &CheckRun) -> std::io::Result<()> {
     for file in &run.checked {
         let path = file.entry.display_path.display().to_string();
         let edition = edition_name(file.entry.edition);
+        let lines = render::line_index::LineIndex::new(&file.source.text);
         for finding in &file.findings {
             writeln!(
                 out,
                 "{}",
-                render::json::finding_json(&path, edition, &file.source.text, finding)
+                render::json::finding_json(&path, edition, &file.source.text, &lines, finding)
             )?;
         }
     }
@@ -310,12 +312,9 @@ fn print_github(run: &CheckRun) -> std::io::Result<()> {
     }
     for file in &run.checked {
         let path = runner_path(&file.entry.path, cwd.as_deref());
+        let lines = render::line_index::LineIndex::new(&file.source.text);
         for finding in &file.findings {
-            writeln!(
-                out,
-                "{}",
-                render::github::finding_command(&path, &file.source.text, finding)
-            )?;
+            writeln!(out, "{}", render::github::finding_command(&path, &lines, finding))?;
         }
     }
     Ok(())

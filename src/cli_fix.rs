@@ -119,9 +119,7 @@ pub fn run(path: &Path, mut options: RunOptions, args: &FixArgs, color: bool) ->
         }
         for skip in &file.skipped {
             skipped += 1;
-            let line = crate::render::line_index::LineIndex::new(&file.source.text)
-                .line_col(skip.finding.acquire.start)
-                .0;
+            let line = lines.line_col(skip.finding.acquire.start).0;
             eprintln!("skipped {display}:{line}: {}", skip.reason);
         }
         let Some(new_text) = &file.new_text else { continue };

@@ -186,11 +186,13 @@ fn next_fix(
     known: Known<'_>,
 ) -> Option<(Finding, crate::edit::Fix)> {
     let Known { index, semantic } = known;
+    let neighbours = by_context(findings);
     for finding in findings {
         let key = FindingKey::of(finding, text);
         if given_up.contains(&key) {
             continue;
         }
+        let findings = &neighbours[&finding.context];
         let ctx = FixContext { root: tree.syntax(), text, finding, findings, index, semantic };
         let outcome = plan_fix(&ctx, options);
         match outcome {
@@ -226,12 +228,13 @@ pub fn plan_notes(
         check: CheckOptions::default(),
     };
     let snapshot: Vec<Finding> = findings.to_vec();
+    let neighbours = by_context(&snapshot);
     for (finding, original) in findings.iter_mut().zip(&snapshot) {
         let ctx = FixContext {
             root: tree.syntax(),
             text,
             finding: original,
-            findings: &snapshot,
+            findings: &neighbours[&original.context],
             index: Some(index),
             semantic,
         };
@@ -247,6 +250,18 @@ pub fn plan_notes(
         }
         finding.planned = Some(planned);
     }
+}
+
+/// The findings of each fn (or async block, closure): the ones a transform may look at next
+/// to its own. Grouped once, so a file with thousands of findings is not scanned per finding.
+fn by_context(
+    findings: &[Finding],
+) -> std::collections::HashMap<crate::finding::Span, Vec<Finding>> {
+    let mut groups: std::collections::HashMap<_, Vec<Finding>> = std::collections::HashMap::new();
+    for finding in findings {
+        groups.entry(finding.context).or_default().push(finding.clone());
+    }
+    groups
 }
 
 /// What the transforms may consult besides the syntax: the crate's index, rust-analyzer.

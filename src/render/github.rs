@@ -16,10 +16,9 @@ use crate::finding::Finding;
 
 /// The `::warning` command for one finding, without a trailing newline. `path` is relative to
 /// the repository root (the runner's working folder).
-pub fn finding_command(path: &str, text: &str, finding: &Finding) -> String {
-    let index = LineIndex::new(text);
-    let (line, col) = index.line_col(finding.acquire.start);
-    let (end_line, end_column) = index.line_col(finding.acquire.end);
+pub fn finding_command(path: &str, lines: &LineIndex, finding: &Finding) -> String {
+    let (line, col) = lines.line_col(finding.acquire.start);
+    let (end_line, end_column) = lines.line_col(finding.acquire.end);
     let message = format!(
         "{}\nnote: {}\nhelp: {}",
         human::title(finding),
@@ -81,7 +80,7 @@ mod tests {
 
     #[test]
     fn one_line_per_finding_with_the_acquisition_span() {
-        let line = finding_command("src/lib.rs", TEXT, &finding());
+        let line = finding_command("src/lib.rs", &LineIndex::new(TEXT), &finding());
         insta::assert_snapshot!(line, @"::warning file=src/lib.rs,line=2,col=13,endLine=2,endColumn=21,title=guard-held-across-await::`std::sync::Mutex` guard `g` is held across an await%0Anote: a `let` binding keeps the guard until the end of its block%0Ahelp: `guardfix fix` would `drop` the guard after its last use (strategy `drop`)");
         assert!(!line.contains('\n'));
     }
@@ -94,7 +93,7 @@ mod tests {
     #[test]
     fn properties_also_escape_colon_and_comma() {
         assert_eq!(escape_property("C:\\a,b%\n"), "C%3A\\a%2Cb%25%0A");
-        let line = finding_command("src/a,b:c%.rs", TEXT, &finding());
+        let line = finding_command("src/a,b:c%.rs", &LineIndex::new(TEXT), &finding());
         assert!(line.starts_with("::warning file=src/a%2Cb%3Ac%25.rs,line=2,"), "{line}");
     }
 

@@ -25,6 +25,7 @@ use annotate_snippets::{Level, Renderer, Snippet};
 use anstyle::{AnsiColor, Effects, Style};
 
 use super::clamp_span;
+use super::line_index::LineIndex;
 use crate::finding::{Finding, FindingKind, HeldBecause, Strategy};
 
 /// How to draw: the CLI resolves `--color` (see [`super::color_choice`]) into this.
@@ -34,16 +35,18 @@ pub struct HumanStyle {
 }
 
 /// The diagnostic for one finding, without a trailing newline.
+/// `lines` is `text`'s line index, built once per file.
 pub fn render_finding(
     path_for_display: &str,
     text: &str,
+    lines: &LineIndex,
     finding: &Finding,
     style: HumanStyle,
 ) -> String {
     let title = title(finding);
     let help = help(finding);
     let marks = marks(text, finding);
-    let window = Window::around(text, &marks);
+    let window = Window::around(text, lines, &marks);
     let source = expand_tabs(window.text);
     let annotations = marks.iter().map(|mark| {
         let range = window.display_range(&mark.range);
@@ -203,14 +206,14 @@ struct Window<'a> {
 }
 
 impl<'a> Window<'a> {
-    fn around(text: &'a str, marks: &[Mark]) -> Window<'a> {
+    fn around(text: &'a str, lines: &LineIndex, marks: &[Mark]) -> Window<'a> {
         let lowest = marks.iter().map(|m| m.range.start).min().unwrap_or(0);
         let highest = marks.iter().map(|m| m.range.end).max().unwrap_or(0);
         let start = text[..lowest].rfind('\n').map_or(0, |i| i + 1);
         let end = text[highest..].find('\n').map_or(text.len(), |i| highest + i);
         let line = &text[start..end];
         let line = if end > highest { line.strip_suffix('\r').unwrap_or(line) } else { line };
-        let first_line = text.as_bytes()[..start].iter().filter(|&&b| b == b'\n').count() + 1;
+        let first_line = lines.line_col(start as u32).0 as usize;
         Window { text: line, start, first_line }
     }
 
@@ -448,7 +451,7 @@ impl S {
 
     #[test]
     fn finding_in_the_rustc_shape() {
-        insta::assert_snapshot!(render_finding("src/lib.rs", EXAMPLE, &example(), PLAIN), @r"
+        insta::assert_snapshot!(render_finding("src/lib.rs", EXAMPLE, &LineIndex::new(EXAMPLE), &example(), PLAIN), @r"
         warning[guard-held-across-await]: `std::sync::Mutex` guard `g` is held across an await
           --> src/lib.rs:9:13
            |
@@ -469,7 +472,7 @@ impl S {
         let text = "async fn f() {\n    let g = m.lock();\n    a();\n    b();\n    c();\n    \
                     d();\n    x.await;\n}\n";
         let f = finding(text, "m.lock()", &["x.await"], Some("}"));
-        insta::assert_snapshot!(render_finding("a.rs", text, &f, PLAIN), @r"
+        insta::assert_snapshot!(render_finding("a.rs", text, &LineIndex::new(text), &f, PLAIN), @r"
         warning[guard-held-across-await]: `std::sync::Mutex` guard `g` is held across an await
          --> a.rs:2:13
           |
@@ -492,7 +495,7 @@ impl S {
     fn every_await_gets_a_label() {
         let text = "async fn f() {\n    let g = m.lock();\n    x.await;\n    y.await;\n}\n";
         let f = finding(text, "m.lock()", &["x.await", "y.await"], None);
-        insta::assert_snapshot!(render_finding("a.rs", text, &f, PLAIN), @r"
+        insta::assert_snapshot!(render_finding("a.rs", text, &LineIndex::new(text), &f, PLAIN), @r"
         warning[guard-held-across-await]: `std::sync::Mutex` guard `g` is held across an await
          --> a.rs:2:13
           |
@@ -515,7 +518,7 @@ impl S {
         f.binding = None;
         f.held_because = HeldBecause::StatementTemporary;
         f.suggested = None;
-        insta::assert_snapshot!(render_finding("a.rs", text, &f, PLAIN), @r"
+        insta::assert_snapshot!(render_finding("a.rs", text, &LineIndex::new(text), &f, PLAIN), @r"
         warning[guard-held-across-await]: a temporary `std::sync::Mutex` guard is held across an await
          --> a.rs:1:25
           |
@@ -534,7 +537,7 @@ impl S {
     fn tabs_keep_underlines_aligned_and_columns_in_chars() {
         let text = "async fn f() {\n\tlet g = m.lock();\n\tx.await;\n}\n";
         let f = finding(text, "m.lock()", &["x.await"], None);
-        insta::assert_snapshot!(render_finding("a.rs", text, &f, PLAIN), @r"
+        insta::assert_snapshot!(render_finding("a.rs", text, &LineIndex::new(text), &f, PLAIN), @r"
         warning[guard-held-across-await]: `std::sync::Mutex` guard `g` is held across an await
          --> a.rs:2:10
           |
@@ -553,7 +556,7 @@ impl S {
         let text = "async fn f() {\r\n    let g = m.lock();\r\n    x.await;\r\n}\r\n";
         let mut f = finding(text, "m.lock()", &["x.await"], Some("}\r\n"));
         f.suggested = Some(Strategy::Drop);
-        insta::assert_snapshot!(render_finding("a.rs", text, &f, PLAIN), @r"
+        insta::assert_snapshot!(render_finding("a.rs", text, &LineIndex::new(text), &f, PLAIN), @r"
         warning[guard-held-across-await]: `std::sync::Mutex` guard `g` is held across an await
          --> a.rs:2:13
           |
@@ -575,7 +578,7 @@ impl S {
         let mut f = finding(text, "f()", &[], None);
         f.awaits = vec![Span::new(50, 60)];
         f.released_at = Some(Span::new(8, 3));
-        let rendered = render_finding("a.rs", text, &f, PLAIN);
+        let rendered = render_finding("a.rs", text, &LineIndex::new(text), &f, PLAIN);
         assert!(rendered.contains(" --> a.rs:1:4"), "{rendered}");
     }
 
@@ -587,7 +590,7 @@ impl S {
         f.kind = FindingKind::DroppedButNotSend;
         f.held_because = HeldBecause::DroppedAfterBorrow;
         f.suggested = None;
-        insta::assert_snapshot!(render_finding("a.rs", text, &f, PLAIN), @r"
+        insta::assert_snapshot!(render_finding("a.rs", text, &LineIndex::new(text), &f, PLAIN), @r"
         warning[dropped-but-not-send]: `g` is dropped before the await, but rustc still counts it live there: the future is not `Send`
          --> a.rs:2:13
           |
@@ -656,9 +659,16 @@ impl S {
 
     #[test]
     fn color_uses_ansi_and_plain_does_not() {
-        let styled = render_finding("src/lib.rs", EXAMPLE, &example(), HumanStyle { color: true });
+        let styled = render_finding(
+            "src/lib.rs",
+            EXAMPLE,
+            &LineIndex::new(EXAMPLE),
+            &example(),
+            HumanStyle { color: true },
+        );
         assert!(styled.contains("\x1b["), "{styled:?}");
-        let plain = render_finding("src/lib.rs", EXAMPLE, &example(), PLAIN);
+        let plain =
+            render_finding("src/lib.rs", EXAMPLE, &LineIndex::new(EXAMPLE), &example(), PLAIN);
         assert!(!plain.contains('\x1b'));
         assert_eq!(anstream::adapter::strip_str(&styled).to_string(), plain);
     }

@@ -38,9 +38,16 @@ use crate::finding::{Finding, Span};
 /// covering a whole fn does not copy the fn into every line of output.
 const MAX_SPAN_TEXT_CHARS: usize = 200;
 
-pub fn finding_json(path_for_display: &str, edition: &str, text: &str, finding: &Finding) -> Value {
-    let index = LineIndex::new(text);
-    let span = |span: Span| span_json(&index, text, span);
+/// `lines` is `text`'s line index, built once per file: a file with thousands of findings
+/// must not be scanned once per finding.
+pub fn finding_json(
+    path_for_display: &str,
+    edition: &str,
+    text: &str,
+    lines: &LineIndex,
+    finding: &Finding,
+) -> Value {
+    let span = |span: Span| span_json(lines, text, span);
     json!({
         "type": "finding",
         "file": path_for_display,
@@ -121,7 +128,8 @@ mod tests {
 
     #[test]
     fn finding_line() {
-        let line = finding_json("src/lib.rs", "2021", TEXT, &finding()).to_string();
+        let line =
+            finding_json("src/lib.rs", "2021", TEXT, &LineIndex::new(TEXT), &finding()).to_string();
         insta::assert_snapshot!(line, @r#"{"acquire":{"byte_end":35,"byte_start":27,"column_end":21,"column_start":13,"line_end":2,"line_start":2,"text":"m.lock()"},"acquire_method":"lock","awaits":[{"byte_end":48,"byte_start":41,"column_end":12,"column_start":5,"line_end":3,"line_start":3,"text":"x.await"}],"binding":"g","context":{"byte_end":51,"byte_start":0,"column_end":2,"column_start":1,"line_end":4,"line_start":1,"text":"async fn f() {\n    let g = m.lock();\n    x.await;\n}"},"edition":"2021","file":"src/lib.rs","held_because":"named-binding","kind":"guard-held-across-await","lock":"std::sync::Mutex","released_at":{"byte_end":52,"byte_start":50,"column_end":1,"column_start":1,"line_end":5,"line_start":4,"text":"}\n"},"suggested_strategy":"scope","type":"finding","used_after_await":false}"#);
     }
 
@@ -131,7 +139,7 @@ mod tests {
         f.binding = None;
         f.released_at = None;
         f.suggested = None;
-        let value = finding_json("a.rs", "2024", TEXT, &f);
+        let value = finding_json("a.rs", "2024", TEXT, &LineIndex::new(TEXT), &f);
         assert_eq!(value["binding"], Value::Null);
         assert_eq!(value["released_at"], Value::Null);
         assert_eq!(value["suggested_strategy"], Value::Null);
@@ -143,7 +151,7 @@ mod tests {
         f.kind = FindingKind::RefcellBorrowHeldAcrossAwait;
         f.held_because = HeldBecause::TailExpressionTemporary;
         f.suggested = Some(Strategy::AsyncMutex);
-        let value = finding_json("a.rs", "2021", TEXT, &f);
+        let value = finding_json("a.rs", "2021", TEXT, &LineIndex::new(TEXT), &f);
         assert_eq!(value["kind"], f.kind.code());
         assert_eq!(value["held_because"], "tail-expression-temporary");
         assert_eq!(value["suggested_strategy"], Strategy::AsyncMutex.name());

@@ -23,7 +23,7 @@ pub struct FixContext<'a> {
     pub root: &'a SyntaxNode,
     pub text: &'a str,
     pub finding: &'a Finding,
-    /// Every finding of the file (the other guards a critical section may take).
+    /// The findings of the same fn (the other guards a critical section may take).
     pub findings: &'a [Finding],
     /// The crate's declarations (the return types of its fns), when known.
     pub index: Option<&'a crate::analyse::index::ItemIndex>,
