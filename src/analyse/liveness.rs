@@ -940,6 +940,25 @@ impl<'a> Walker<'a> {
             }
             return self.moved_on(receiver_pending);
         }
+        // `map.get(k).map(|v| v.clone())`: `Option::map` takes the `Option<Ref>` by value and
+        // drops the guard in the closure, before the statement goes on.
+        if !receiver_pending.is_empty()
+            && lock_types::consumes_wrapper(&method)
+            && call
+                .receiver()
+                .is_some_and(|receiver| self.wraps_a_guard(&receiver, &receiver_pending))
+        {
+            for arg in &args {
+                let pending = self.eval(arg);
+                self.settle(pending);
+            }
+            let temporaries: Vec<Pending> = receiver_pending
+                .into_iter()
+                .filter(|item| matches!(item, Pending::Temp(_)))
+                .collect();
+            self.consume(temporaries, span_of(call), false);
+            return Vec::new();
+        }
         self.settle(receiver_pending);
         let receiver_local = match call.receiver() {
             Some(ast::Expr::PathExpr(path))
@@ -1022,6 +1041,33 @@ impl<'a> Walker<'a> {
             self.classifier.note_unresolved();
         }
         Vec::new()
+    }
+
+    /// Whether `expr`, whose value holds the `pending` guard, is an `Option`/`Result` around
+    /// it (`m.lock()`, `map.get(k)`, `m.try_lock().ok()`) rather than the guard itself.
+    fn wraps_a_guard(&self, expr: &ast::Expr, pending: &[Pending]) -> bool {
+        match expr {
+            ast::Expr::ParenExpr(paren) => {
+                paren.expr().is_some_and(|inner| self.wraps_a_guard(&inner, pending))
+            }
+            ast::Expr::MethodCallExpr(call) => {
+                let name = call.name_ref().map(|name| name.text().to_string()).unwrap_or_default();
+                match name.as_str() {
+                    "ok" | "err" | "map_err" | "or_else" => true,
+                    _ if lock_types::passes_guard_through(&name) => false,
+                    _ => pending.iter().any(|item| {
+                        let (Pending::Temp(id) | Pending::Named(id)) = *item;
+                        let guard = &self.guards[id];
+                        guard.acquire == span_of(call)
+                            && lock_types::acquisition_wraps(
+                                guard.acquisition.lock,
+                                &guard.acquisition.method,
+                            )
+                    }),
+                }
+            }
+            _ => false,
+        }
     }
 
     fn bind_into_existing_local(&mut self, pending: Vec<Pending>, local_name: &str) {

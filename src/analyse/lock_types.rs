@@ -250,6 +250,39 @@ pub fn passes_guard_through(method: &str) -> bool {
     )
 }
 
+/// `Option`/`Result` methods that take the wrapper by value and run their closure at once: a
+/// guard inside is moved into it and dropped there (`map.get(k).map(|v| v.clone())`).
+pub fn consumes_wrapper(method: &str) -> bool {
+    matches!(
+        method,
+        "map"
+            | "map_or"
+            | "map_or_else"
+            | "and_then"
+            | "is_some_and"
+            | "is_none_or"
+            | "is_ok_and"
+            | "is_err_and"
+            | "filter"
+            | "inspect"
+            | "ok_or"
+            | "ok_or_else"
+    )
+}
+
+/// Whether the acquiring call returns the guard wrapped in an `Option`/`Result`: std's
+/// poisoning `lock`/`read`/`write`, every `try_*`, dashmap's `get`/`get_mut`.
+pub fn acquisition_wraps(lock: &str, method: &str) -> bool {
+    if method.starts_with("try_") {
+        return true;
+    }
+    match lock {
+        "std::sync::Mutex" | "std::sync::RwLock" => matches!(method, "lock" | "read" | "write"),
+        "dashmap::DashMap" => matches!(method, "get" | "get_mut"),
+        _ => false,
+    }
+}
+
 /// Associated fns on guard types that take a guard and return one (`MutexGuard::map(g, f)`).
 pub fn guard_constructor_fn(name: &str) -> bool {
     matches!(

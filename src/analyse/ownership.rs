@@ -111,6 +111,22 @@ pub fn computes_owned_value(expr: &ast::Expr) -> bool {
     shape(expr, &[]) == Shape::Owned
 }
 
+/// Whether `expr` reads a place by value (`g.timeout`, `g[0]`, `*g`, or one unwrapped,
+/// `g.timeout.unwrap()`): a copy exactly when its type is `Copy`, which only types can tell
+/// (without them, such a read compiles only if it is one).
+pub fn reads_a_place(expr: &ast::Expr) -> bool {
+    match expr {
+        ast::Expr::FieldExpr(_) | ast::Expr::IndexExpr(_) => true,
+        ast::Expr::PrefixExpr(prefix) => prefix.op_kind() == Some(ast::UnaryOp::Deref),
+        ast::Expr::ParenExpr(paren) => paren.expr().is_some_and(|inner| reads_a_place(&inner)),
+        ast::Expr::MethodCallExpr(call) => {
+            call.name_ref().is_some_and(|name| PASS_THROUGH.contains(&name.text().as_ref()))
+                && call.receiver().is_some_and(|receiver| reads_a_place(&receiver))
+        }
+        _ => false,
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Shape {
     /// The value owns its data whatever the types.

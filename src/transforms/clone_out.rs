@@ -14,7 +14,9 @@
 //! clone, arithmetic). That is MachineApplicable when nothing the statement evaluates before
 //! it has effects (the `let` runs it earlier). A value that still borrows from the guard and is
 //! passed by reference (`parse(&state.lock().unwrap().buffer).await`) is cloned instead, and
-//! the await sees a snapshot: MaybeIncorrect.
+//! the await sees a snapshot: MaybeIncorrect. A field read by value
+//! (`sleep(pool.locked().timeout.unwrap()).await`) is taken out as it is: MachineApplicable
+//! when types say it is `Copy`, MaybeIncorrect without them.
 
 use ra_ap_syntax::{AstNode, SyntaxNode, ast};
 
@@ -101,11 +103,14 @@ fn owned_read(
     chain: &[ast::Expr],
     types: &TypeAnswers,
 ) -> Option<(ast::Expr, Applicability, Replacement)> {
+    // A place read whose type is not known: it compiled, so it copies (MaybeIncorrect: a
+    // new `let` of it compiles only if it is `Copy`).
+    let mut place_read = None;
     for read in chain.iter().skip(1) {
-        let place = matches!(
-            read,
-            ast::Expr::FieldExpr(_) | ast::Expr::IndexExpr(_) | ast::Expr::PrefixExpr(_)
-        );
+        let place = ownership::reads_a_place(read);
+        if place && types.owns(read).is_none() && place_read.is_none() {
+            place_read = Some(read.clone());
+        }
         match (types.owns(read), types.is_copy(read)) {
             (Some(true), Some(true)) => {
                 return Some((read.clone(), Applicability::MachineApplicable, Replacement::Value));
@@ -123,8 +128,14 @@ fn owned_read(
     let top = chain.last()?;
     let behind_reference = top.syntax().parent().and_then(ast::RefExpr::cast).is_some();
     let place = matches!(top, ast::Expr::FieldExpr(_) | ast::Expr::IndexExpr(_));
-    (behind_reference && place && chain.len() > 1)
-        .then(|| (top.clone(), Applicability::MaybeIncorrect, Replacement::CloneBehindReference))
+    if behind_reference && place && chain.len() > 1 {
+        return Some((
+            top.clone(),
+            Applicability::MaybeIncorrect,
+            Replacement::CloneBehindReference,
+        ));
+    }
+    place_read.map(|read| (read, Applicability::MaybeIncorrect, Replacement::Value))
 }
 
 /// `log_len` for `self.log.lock().unwrap().len()`: the lock's name and the last method or field.
