@@ -188,9 +188,7 @@ fn run_check(common: &Common, format: Format) -> ExitCode {
 
 fn print_human(run: &CheckRun, style: HumanStyle) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
-    for warning in &run.warnings {
-        eprintln!("warning: {warning}");
-    }
+    print_warnings(run);
     for failure in &run.failed {
         let path = failure.entry.display_path.display().to_string();
         writeln!(out, "{}\n", render::human::render_file_error(&path, &failure.message, style))?;
@@ -249,6 +247,9 @@ fn print_json(run: &CheckRun) -> std::io::Result<()> {
 
 /// Machine formats keep stdout for the report: warnings go to stderr.
 fn print_warnings(run: &CheckRun) {
+    for note in &run.notes {
+        eprintln!("note: {note}");
+    }
     for warning in &run.warnings {
         eprintln!("warning: {warning}");
     }

@@ -66,6 +66,9 @@ pub fn run_migrate(path: &Path, mut options: RunOptions, args: &MigrateArgs) -> 
             return ExitCode::from(2);
         }
     };
+    for note in &report.computed.notes {
+        eprintln!("note: {note}");
+    }
     for warning in &report.computed.warnings {
         eprintln!("warning: {warning}");
     }

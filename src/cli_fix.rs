@@ -83,6 +83,12 @@ pub fn run(path: &Path, mut options: RunOptions, args: &FixArgs, color: bool) ->
                 return ExitCode::from(2);
             }
         };
+    for note in &computed.notes {
+        eprintln!("note: {note}");
+    }
+    for warning in &computed.warnings {
+        eprintln!("warning: {warning}");
+    }
     for failure in &computed.failed {
         eprintln!("error: {}: {}", failure.entry.display_path.display(), failure.message);
     }

@@ -69,7 +69,7 @@ pub struct CheckedFile {
     /// Syntax errors in the file: findings may be incomplete, and `fix` leaves it alone.
     pub syntax_errors: usize,
     /// Receivers the syntactic classifier could not classify (see `analyse/classify.rs`).
-    pub unresolved: usize,
+    pub candidates: Vec<crate::finding::Span>,
     /// Whether the findings came from an analysis with rust-analyzer's types.
     pub semantic: bool,
 }
@@ -87,6 +87,8 @@ pub struct CheckRun {
     pub failed: Vec<FailedFile>,
     pub files_scanned: usize,
     pub warnings: Vec<String>,
+    /// What the run did that a user may wonder about (why rust-analyzer was loaded).
+    pub notes: Vec<String>,
     /// The configuration the run used.
     pub config: Config,
     /// The analysis options the run used.
@@ -198,6 +200,7 @@ pub fn check_path(path: &Path, options: RunOptions) -> Result<CheckRun, RunError
         }
     }
     failed.sort_by(|a, b| a.entry.path.cmp(&b.entry.path));
+    let mut notes = Vec::new();
     let semantic = analyse_semantically(
         &mut checked,
         &indexes,
@@ -205,6 +208,7 @@ pub fn check_path(path: &Path, options: RunOptions) -> Result<CheckRun, RunError
         &options,
         discovery.workspace_root.as_deref().unwrap_or(&start),
         &mut discovery.warnings,
+        &mut notes,
     );
     // The help line says what `fix` would do: the same planning, per finding.
     checked.par_iter_mut().filter(|file| !file.findings.is_empty()).for_each(|file| {
@@ -221,6 +225,7 @@ pub fn check_path(path: &Path, options: RunOptions) -> Result<CheckRun, RunError
         failed,
         files_scanned,
         warnings: discovery.warnings,
+        notes,
         config,
         check: options.check,
         semantic,
@@ -239,6 +244,7 @@ fn analyse_semantically(
     options: &RunOptions,
     root: &Path,
     warnings: &mut Vec<String>,
+    notes: &mut Vec<String>,
 ) -> Option<Arc<SemanticWorkspace>> {
     let wanted = |file: &CheckedFile| match options.semantic {
         SemanticMode::Never => false,
@@ -249,11 +255,14 @@ fn analyse_semantically(
                     .findings
                     .iter()
                     .any(|finding| finding.suggested == Some(Strategy::AsyncMutex));
-            file.syntax_errors == 0 && (file.unresolved > 0 || for_async_mutex)
+            file.syntax_errors == 0 && (!file.candidates.is_empty() || for_async_mutex)
         }
     };
     if !checked.iter().any(wanted) {
         return None;
+    }
+    if options.semantic == SemanticMode::Auto {
+        notes.push(why_types_are_loaded(checked, &wanted));
     }
     let workspace = match semantic::load(root) {
         Ok(workspace) => {
@@ -302,6 +311,38 @@ fn analyse_semantically(
         ));
     }
     Some(workspace)
+}
+
+/// Why `--semantic auto` loads rust-analyzer: the candidates only types can decide (the first
+/// few, by place), or the lock switch.
+fn why_types_are_loaded(checked: &[CheckedFile], wanted: &dyn Fn(&CheckedFile) -> bool) -> String {
+    const SHOWN: usize = 3;
+    let mut places = Vec::new();
+    let mut count = 0;
+    for file in checked.iter().filter(|file| wanted(file)) {
+        let lines = crate::render::line_index::LineIndex::new(&file.source.text);
+        for span in &file.candidates {
+            count += 1;
+            if places.len() < SHOWN {
+                let line = lines.line_col(span.start).0;
+                let code: String = span.text(&file.source.text).chars().take(40).collect();
+                places.push(format!("{}:{line} `{code}`", file.entry.display_path.display()));
+            }
+        }
+    }
+    if count == 0 {
+        return "loading rust-analyzer's view of the workspace (seconds): the lock switch (async-mutex) follows locks with it".to_owned();
+    }
+    let more = if count > places.len() {
+        format!(" and {} more", count - places.len())
+    } else {
+        String::new()
+    };
+    format!(
+        "loading rust-analyzer's view of the workspace (seconds): only types can tell whether {}{more} {} a guard alive at an await (`--semantic never` skips this)",
+        places.join(", "),
+        if count == 1 { "is" } else { "are" }
+    )
 }
 
 /// What `guardfix fix` would do to each file with findings, with the indexes the check used.
@@ -461,7 +502,7 @@ fn analyse_file(
             source,
             findings: Vec::new(),
             syntax_errors: 0,
-            unresolved: 0,
+            candidates: Vec::new(),
             semantic: false,
         });
     };
@@ -479,7 +520,7 @@ fn analyse_file(
                 source,
                 findings: analysis.findings,
                 syntax_errors,
-                unresolved: analysis.unresolved,
+                candidates: analysis.candidates,
                 semantic: false,
             })
         }

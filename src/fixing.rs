@@ -141,6 +141,7 @@ pub struct ComputedFixes {
     pub failed: Vec<FailedFile>,
     pub files_scanned: usize,
     pub warnings: Vec<String>,
+    pub notes: Vec<String>,
 }
 
 /// `--strategy` by name: `auto`, `scope`, `drop`, `helper`, `async-mutex`.
@@ -251,6 +252,7 @@ pub fn compute_fixes_with_progress(
         failed: run.failed.clone(),
         files_scanned: run.files_scanned,
         warnings: run.warnings.clone(),
+        notes: run.notes.clone(),
     })
 }
 

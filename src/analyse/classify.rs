@@ -274,12 +274,7 @@ impl<'a> Classifier<'a> {
         let family = match receiver_ty {
             Ty::Lock(family) if family.acquire_methods.contains(&method.as_str()) => family,
             Ty::Lock(_) => return None,
-            Ty::Unknown => {
-                if lock_types::is_acquire_method_name(&method) {
-                    self.note_unresolved();
-                }
-                self.fallback_family(call, &method, arg_count)?
-            }
+            Ty::Unknown => self.fallback_family(call, &method, arg_count)?,
             _ => return None,
         };
         let class = class_for_shape(family, awaited);

@@ -52,6 +52,22 @@ pub struct GuardRecord {
     pub awaited_since_acquire: bool,
     /// Created inside a macro call's re-parsed arguments: report, never edit.
     pub in_macro: bool,
+    /// What is known of it being a guard at all: see [`Certainty`].
+    pub certainty: Certainty,
+}
+
+/// How sure the walk is that a value is a guard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Certainty {
+    /// Declared or inferred types say so.
+    Known,
+    /// Guessed from std's `x.lock().unwrap()` shape on a receiver of unknown type: reported,
+    /// and worth asking rust-analyzer about.
+    Guessed,
+    /// An acquire-like call on a receiver of unknown type that the syntax cannot classify at
+    /// all (`x.borrow()`, `conn_lock()`): followed like a guard, never reported. One alive at
+    /// an await is a candidate finding only types can decide (`--semantic auto` loads them).
+    Candidate,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -267,10 +283,24 @@ impl<'a> Walker<'a> {
             used_after_await: false,
             awaited_since_acquire: false,
             in_macro,
+            certainty: Certainty::Known,
         });
         self.guard_by_site.insert(key, id);
         self.state.flow.live.insert(id, true);
         id
+    }
+
+    /// A value the syntax cannot tell is a guard or not (see [`Certainty::Candidate`]).
+    fn new_candidate(&mut self, at: &SyntaxNode, method: &str) -> Vec<Pending> {
+        if self.classifier.oracle.is_some() {
+            return Vec::new(); // the types were asked and said no
+        }
+        let acquisition =
+            Acquisition { lock: "unknown", class: LockClass::Blocking, method: method.to_owned() };
+        let in_macro = self.in_macro(at);
+        let id = self.new_guard(acquisition, at.text_range().into(), in_macro);
+        self.guards[id].certainty = Certainty::Candidate;
+        vec![Pending::Temp(id)]
     }
 
     fn in_macro(&self, node: &SyntaxNode) -> bool {
@@ -928,9 +958,19 @@ impl<'a> Walker<'a> {
     }
 
     fn eval_method_call(&mut self, call: &ast::MethodCallExpr) -> Vec<Pending> {
-        let receiver_pending =
+        let mut receiver_pending =
             call.receiver().map(|receiver| self.eval(&receiver)).unwrap_or_default();
         let method = call.name_ref().map(|name| name.text().to_string()).unwrap_or_default();
+        if lock_types::is_lock_like_method(&method) {
+            // `store.lock().lock().await`: what is locked again is a lock, not a guard.
+            receiver_pending.retain(|item| match *item {
+                Pending::Temp(id) if self.guards[id].certainty == Certainty::Candidate => {
+                    self.state.flow.release(id);
+                    false
+                }
+                _ => true,
+            });
+        }
         let args: Vec<ast::Expr> =
             call.arg_list().map(|list| list.args().collect()).unwrap_or_default();
         if !receiver_pending.is_empty() && lock_types::passes_guard_through(&method) {
@@ -1003,7 +1043,15 @@ impl<'a> Walker<'a> {
         }
         if let Some(acquisition) = self.classifier.acquisition_of_method(call, &self.state, false) {
             let in_macro = self.in_macro(call.syntax());
-            return vec![Pending::Temp(self.new_guard(acquisition, span_of(call), in_macro))];
+            let guessed = self.classifier.oracle.is_none()
+                && call.receiver().is_some_and(|receiver| {
+                    self.classifier.type_of(&receiver, &self.state) == Ty::Unknown
+                });
+            let id = self.new_guard(acquisition, span_of(call), in_macro);
+            if guessed {
+                self.guards[id].certainty = Certainty::Guessed;
+            }
+            return vec![Pending::Temp(id)];
         }
         if lock_types::passes_guard_through(&method) {
             return Vec::new();
@@ -1028,7 +1076,11 @@ impl<'a> Walker<'a> {
         // A receiver of unknown type calling `read()`/`lock()`… could be anything's: only a
         // distinctive name (`state()`) is trusted to be the crate's guard-returning method.
         if self_type.is_none() && lock_types::is_acquire_method_name(&method) {
-            return Vec::new();
+            let no_args = args.is_empty();
+            return match no_args && lock_types::is_lock_like_method(&method) {
+                true => self.new_candidate(call.syntax(), &method),
+                false => Vec::new(),
+            };
         }
         if let Ty::Guard(class, lock) =
             self.classifier.index.method_ret(self_type.as_deref(), &method)
@@ -1038,7 +1090,7 @@ impl<'a> Walker<'a> {
             return vec![Pending::Temp(self.new_guard(acquisition, span_of(call), in_macro))];
         }
         if self_type.is_none() && lock_types::may_return_guard(&method) {
-            self.classifier.note_unresolved();
+            return self.new_candidate(call.syntax(), &method);
         }
         Vec::new()
     }
@@ -1144,8 +1196,11 @@ impl<'a> Walker<'a> {
             let in_macro = self.in_macro(call.syntax());
             return vec![Pending::Temp(self.new_guard(acquisition, span_of(call), in_macro))];
         }
-        if lock_types::may_return_guard(function) && self.classifier.oracle.is_none() {
-            self.classifier.note_unresolved();
+        // `acquire_slot().await`: the call's value is the future the await consumes.
+        let awaited =
+            call.syntax().parent().is_some_and(|parent| ast::AwaitExpr::can_cast(parent.kind()));
+        if lock_types::may_return_guard(function) && !awaited {
+            return self.new_candidate(call.syntax(), function);
         }
         Vec::new()
     }

@@ -114,11 +114,67 @@ pub fn is_acquire_method_name(method: &str) -> bool {
     FAMILIES.iter().any(|family| family.acquire_methods.contains(&method))
 }
 
+/// Acquire-like method names distinctive enough that, without arguments, a call on a receiver
+/// of unknown type is worth asking the types about (`get`, `entry` of every map are not).
+pub fn is_lock_like_method(method: &str) -> bool {
+    matches!(
+        method,
+        "lock"
+            | "read"
+            | "write"
+            | "try_lock"
+            | "try_read"
+            | "try_write"
+            | "borrow"
+            | "borrow_mut"
+            | "try_borrow"
+            | "try_borrow_mut"
+            | "upgradable_read"
+            | "read_recursive"
+            | "lock_arc"
+            | "read_arc"
+            | "write_arc"
+    )
+}
+
 /// Whether a fn or method of unknown type may return a guard, judged by its name: only decides
 /// whether rust-analyzer is asked (`--semantic auto`), never what is reported.
+///
+/// It must start with the verb (`lock_state`, `borrow_cell`, `acquire_owned`, `try_lock`) or
+/// end in what it hands out (`state_guard`, `LockGuard`, `slot_permit`), or be one of the
+/// helpers real code names so (`locked`, `read_lock`, `write_lock`): `spawn_blocking`,
+/// `update_locked_for_comment`, `is_locked` and `create_store_lock` (a lock, not a guard) are
+/// not.
 pub fn may_return_guard(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    ["lock", "guard", "borrow", "acquire", "permit"].iter().any(|word| name.contains(word))
+    const VERBS: &[&str] = &["lock", "borrow", "acquire"];
+    const GIVES: &[&str] = &["guard", "permit"];
+    let words = name_words(name);
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let verb = match words.as_slice() {
+        ["try", verb, ..] | [verb, ..] => VERBS.contains(verb),
+        [] => false,
+    };
+    let gives = words.last().is_some_and(|last| GIVES.contains(last));
+    let helper = matches!(words.as_slice(), ["locked"] | ["read" | "write", "lock"]);
+    (verb || gives || helper) && !words.contains(&"blocking")
+}
+
+/// `snake_case` and `CamelCase` words of a name, lower-cased.
+fn name_words(name: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    for part in name.split('_').filter(|part| !part.is_empty()) {
+        let mut word = String::new();
+        for c in part.chars() {
+            if c.is_uppercase() && !word.is_empty() {
+                words.push(std::mem::take(&mut word));
+            }
+            word.extend(c.to_lowercase());
+        }
+        if !word.is_empty() {
+            words.push(word);
+        }
+    }
+    words
 }
 
 pub fn family_by_path(path: &str) -> Option<LockFamily> {
@@ -301,6 +357,31 @@ pub fn guard_constructor_fn(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_says_it_returns_a_guard_by_its_first_or_last_word() {
+        for name in [
+            "lock_state",
+            "state_guard",
+            "try_acquire",
+            "LockGuard",
+            "locked",
+            "read_lock",
+            "try_lock",
+        ] {
+            assert!(may_return_guard(name), "{name}");
+        }
+        for name in [
+            "spawn_blocking",
+            "update_locked_for_comment",
+            "is_locked",
+            "cross_process_lock_config",
+            "unlock_all",
+            "create_store_lock",
+        ] {
+            assert!(!may_return_guard(name), "{name}");
+        }
+    }
 
     #[test]
     fn a_guard_type_is_the_family_of_the_crate_it_comes_from() {

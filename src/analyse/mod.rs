@@ -77,9 +77,10 @@ pub fn analyse_tree(
 /// What one analysis of a file found, and how many receivers it could not classify.
 pub struct Analysis {
     pub findings: Vec<Finding>,
-    /// Receivers and calls whose type neither the syntax nor the oracle could tell: where the
-    /// semantic layer would make a difference (see `classify.rs`).
-    pub unresolved: usize,
+    /// Where the syntax guessed a guard, or met a call it could not classify, whose value is
+    /// alive at an await: the candidate findings only types can decide (`--semantic auto`
+    /// loads them for these).
+    pub candidates: Vec<crate::finding::Span>,
 }
 
 /// `analyse_tree` with exact types from an oracle (the semantic layer) where it has them.
@@ -93,7 +94,7 @@ pub fn analyse_tree_with(
 ) -> Analysis {
     if crate::parse::too_deep(tree.syntax()).is_some() {
         // The walk recurses over the tree; the driver reports such a file as an error.
-        return Analysis { findings: Vec::new(), unresolved: 0 };
+        return Analysis { findings: Vec::new(), candidates: Vec::new() };
     }
     let classifier = Classifier::new(index, imports).with_oracle(oracle);
     let mut walker = Walker::new(classifier, edition, tree.syntax().clone());
@@ -109,7 +110,15 @@ pub fn analyse_tree_with(
     findings.sort_by_key(|finding| (finding.acquire, finding.kind.code()));
     findings
         .dedup_by(|later, earlier| later.acquire == earlier.acquire && later.kind == earlier.kind);
-    Analysis { findings, unresolved: walker.classifier.unresolved.get() }
+    // What only types can decide: guesses and unclassified calls alive at an await.
+    let candidates = walker
+        .guards
+        .iter()
+        .filter(|guard| guard.certainty != liveness::Certainty::Known)
+        .filter(|guard| !guard.awaits.is_empty() || !guard.zombie_awaits.is_empty())
+        .map(|guard| guard.acquire)
+        .collect();
+    Analysis { findings, candidates }
 }
 
 /// An allow attribute, or a fn the configuration allows, around the acquisition or an await.
@@ -123,6 +132,9 @@ fn is_suppressed(tree: &SourceFile, finding: &Finding, allowed_fns: &[String]) -
 
 /// The findings one guard's record amounts to: held at awaits, and/or dropped-but-not-`Send`.
 fn findings_of(guard: &GuardRecord, options: CheckOptions) -> Vec<Finding> {
+    if guard.certainty == liveness::Certainty::Candidate {
+        return Vec::new(); // not known to be a guard: only a reason to ask the types
+    }
     let class = guard.acquisition.class;
     if class == LockClass::Async && !options.include_async_locks {
         return Vec::new();

@@ -120,7 +120,7 @@ pub fn reads_a_place(expr: &ast::Expr) -> bool {
         ast::Expr::PrefixExpr(prefix) => prefix.op_kind() == Some(ast::UnaryOp::Deref),
         ast::Expr::ParenExpr(paren) => paren.expr().is_some_and(|inner| reads_a_place(&inner)),
         ast::Expr::MethodCallExpr(call) => {
-            call.name_ref().is_some_and(|name| PASS_THROUGH.contains(&name.text().as_ref()))
+            call.name_ref().is_some_and(|name| PASS_THROUGH.contains(&name.text()))
                 && call.receiver().is_some_and(|receiver| reads_a_place(&receiver))
         }
         _ => false,
