@@ -1746,9 +1746,15 @@ impl<'a> Walker<'a> {
     }
 
     fn eval_macro(&mut self, call: &ast::MacroCall) -> Vec<Pending> {
-        let body = macros::read_macro(call, self.edition);
         let is_await_macro =
             macros::macro_name(call).is_some_and(|name| macros::is_await_macro(&name));
+        // Reading a macro's arguments means parsing them again: skip it where nothing in them
+        // can take a guard or await, and no guard is alive to be used there.
+        let nothing_alive = self.state.flow.live.is_empty() && self.state.flow.zombies.is_empty();
+        if nothing_alive && !is_await_macro && !macros::may_take_a_guard_or_await(call) {
+            return Vec::new();
+        }
+        let body = macros::read_macro(call, self.edition);
         match body {
             MacroBody::Exprs { exprs, awaits } => {
                 for expr in &exprs {

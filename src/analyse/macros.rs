@@ -130,6 +130,16 @@ fn split_commas(pieces: &[Piece]) -> Vec<&[Piece]> {
         .collect()
 }
 
+/// Whether a macro call's tokens may take a guard or await: an acquire-like or guard-like
+/// word, or `await`. Others need not be parsed when no guard is alive around them.
+pub fn may_take_a_guard_or_await(call: &ast::MacroCall) -> bool {
+    const WORDS: &[&str] =
+        &["await", "lock", "read", "write", "borrow", "get", "entry", "acquire", "guard", "Guard"];
+    let Some(tokens) = call.token_tree() else { return false };
+    let text = tokens.syntax().text().to_string();
+    WORDS.iter().any(|word| text.contains(word))
+}
+
 /// Parses `a, b, c` (pieces of the real file) as expressions with their real offsets.
 fn parse_expr_list(pieces: &[Piece], edition: Edition) -> Option<Vec<ast::Expr>> {
     let parts = split_commas(pieces);
@@ -162,7 +172,7 @@ fn parse_ranges_as_exprs(
         let start = u32::from(*start) as usize;
         let end = u32::from(*end) as usize;
         let padding = start.checked_sub(fake.len())?;
-        fake.extend(std::iter::repeat_n(' ', padding));
+        fake.push_str(&" ".repeat(padding));
         fake.push_str(text.get(start - base..end - base)?);
         fake.push(';');
     }
