@@ -226,7 +226,11 @@ impl<'a> Classifier<'a> {
             }
             (Some(owner), "clone") if super::types::is_transparent_wrapper(owner) => first_arg()
                 .map_or(Ty::Unknown, |arg| self.type_of_at_depth(&arg, locals, depth + 1)),
-            (Some(owner), _) if lock_types::guard_type(owner).is_some() => {
+            // `MutexGuard::map(g, …)`, unless the crate has a `MutexGuard` of its own (an
+            // async lock crate's).
+            (Some(owner), _)
+                if lock_types::guard_type(owner).is_some() && !self.index.declares_struct(owner) =>
+            {
                 if lock_types::guard_constructor_fn(function) {
                     let (class, lock) = lock_types::guard_type(owner)
                         .unwrap_or((LockClass::Blocking, "std::sync::Mutex"));

@@ -366,7 +366,8 @@ impl ItemIndex {
                 if self.is_extra_guard_type(path) {
                     return Ty::Guard(LockClass::Blocking, CONFIGURED_GUARD);
                 }
-                let user_declared = !path.contains("::") || path.starts_with("crate::");
+                let user_declared = !path.contains("::")
+                    || ["crate::", "self::", "super::"].iter().any(|local| path.starts_with(local));
                 if user_declared && self.aliases.contains_key(name) {
                     return recurse(&self.aliases[name]);
                 }
