@@ -229,7 +229,8 @@ impl<'a> Classifier<'a> {
             // `MutexGuard::map(g, …)`, unless the crate has a `MutexGuard` of its own (an
             // async lock crate's).
             (Some(owner), _)
-                if lock_types::guard_type(owner).is_some() && !self.index.declares_struct(owner) =>
+                if lock_types::guard_type(owner).is_some()
+                    && !self.index.declares_struct(owner) =>
             {
                 if lock_types::guard_constructor_fn(function) {
                     let (class, lock) = lock_types::guard_type(owner)
