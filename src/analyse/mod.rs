@@ -11,6 +11,7 @@ pub mod index;
 pub mod liveness;
 pub mod lock_types;
 pub mod macros;
+pub mod mentions;
 pub mod ownership;
 pub mod suppress;
 pub mod types;

@@ -10,7 +10,7 @@
 
 use ra_ap_syntax::{AstNode, ast, ast::HasArgList};
 
-use crate::transforms::mentions;
+use crate::analyse::mentions::mentions;
 
 /// Methods whose result owns its data whatever the receiver: copies, counts and tests.
 const OWNING_METHODS: &[&str] = &[

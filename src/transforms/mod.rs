@@ -14,6 +14,7 @@ pub mod while_let_loop;
 
 use ra_ap_syntax::{AstNode, NodeOrToken, SyntaxKind, SyntaxNode, TextRange, ast};
 
+pub use crate::analyse::mentions::{mentions, mentions_outside};
 use crate::edit::Fix;
 use crate::finding::{Finding, Span, Strategy};
 use crate::semantic::SemanticFile;
@@ -92,30 +93,6 @@ pub fn block_items(list: &ast::StmtList) -> Vec<BlockItem> {
         items.push(BlockItem::Tail(tail));
     }
     items
-}
-
-/// Whether the node mentions `name`: as an identifier, inside a macro's tokens, or as an
-/// inline format argument (`"{name}"`).
-pub fn mentions(node: &SyntaxNode, name: &str) -> bool {
-    mentions_outside(node, name, &[])
-}
-
-/// [`mentions`], not counting mentions inside the `except` spans.
-pub fn mentions_outside(node: &SyntaxNode, name: &str, except: &[Span]) -> bool {
-    node.descendants_with_tokens().filter_map(NodeOrToken::into_token).any(|token| {
-        let at = Span::from(token.text_range());
-        if except.iter().any(|span| span.contains(at)) {
-            return false;
-        }
-        match token.kind() {
-            SyntaxKind::IDENT => token.text() == name,
-            SyntaxKind::STRING => {
-                let text = token.text();
-                text.contains(&format!("{{{name}}}")) || text.contains(&format!("{{{name}:"))
-            }
-            _ => false,
-        }
-    })
 }
 
 /// The edit removing the statement at `span`, with its line when it has that line alone.
