@@ -86,8 +86,8 @@ pub fn run_migrate(path: &Path, mut options: RunOptions, args: &MigrateArgs) -> 
         }
         for outcome in file.outcomes() {
             match outcome.result {
-                crate::fixing::Outcome::Fixed { .. } => fixed += 1,
-                crate::fixing::Outcome::Skipped { reason } => {
+                crate::fix::Outcome::Fixed { .. } => fixed += 1,
+                crate::fix::Outcome::Skipped { reason } => {
                     skipped += 1;
                     eprintln!("skipped {display}:{}: {reason}", outcome.line);
                 }

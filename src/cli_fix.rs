@@ -4,7 +4,7 @@
 //! wants). `--write` first checks the git tree as `cargo fix` does, then writes each file
 //! atomically, refusing any file that changed since it was read; `--verify` then runs
 //! `cargo check` and reverts the files whose fixes break it ([`crate::verify`]). The fixes
-//! themselves come from [`crate::fixing::compute_fixes`], shared with `migrate` and `apply`.
+//! themselves come from [`crate::fix::compute_fixes`], shared with `migrate` and `apply`.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use crate::driver::RunOptions;
 use crate::edit::engine::FixOptions;
-use crate::fixing;
+use crate::fix;
 use crate::render::diff::unified_diff;
 
 #[derive(clap::Args, Debug, Default)]
@@ -49,7 +49,7 @@ pub struct FixChoiceArgs {
 impl FixChoiceArgs {
     pub fn fix_options(&self, options: &RunOptions) -> FixOptions {
         FixOptions {
-            strategy: fixing::strategy_choice(self.strategy.as_deref().unwrap_or("auto")),
+            strategy: fix::strategy_choice(self.strategy.as_deref().unwrap_or("auto")),
             unsafe_fixes: self.unsafe_fixes,
             check: options.check,
         }
@@ -65,7 +65,7 @@ pub fn run(path: &Path, mut options: RunOptions, args: &FixArgs, color: bool) ->
         return ExitCode::from(2);
     }
     let verify_root = if args.verify {
-        match crate::verify::workspace_root(path) {
+        match crate::fix::verify::workspace_root(path) {
             Ok(root) => Some(root),
             Err(error) => {
                 eprintln!("error: {error}");
@@ -76,7 +76,7 @@ pub fn run(path: &Path, mut options: RunOptions, args: &FixArgs, color: bool) ->
         None
     };
     let computed =
-        match fixing::compute_fixes(path, options.clone(), args.choice.fix_options(&options)) {
+        match fix::compute_fixes(path, options.clone(), args.choice.fix_options(&options)) {
             Ok(computed) => computed,
             Err(error) => {
                 eprintln!("error: {error}");
@@ -96,7 +96,7 @@ pub fn run(path: &Path, mut options: RunOptions, args: &FixArgs, color: bool) ->
     if args.write {
         // A run killed mid-write may have left its temporary file next to the original.
         let folders = computed.files.iter().filter_map(|file| file.entry.path.parent());
-        for leftover in crate::write::remove_stale_temp_files(folders) {
+        for leftover in crate::fix::write::remove_stale_temp_files(folders) {
             eprintln!("removed {}, left by an interrupted run", leftover.display());
         }
     }
@@ -143,8 +143,8 @@ pub fn run(path: &Path, mut options: RunOptions, args: &FixArgs, color: bool) ->
         }
         if args.write {
             let bytes = file.source.encode(new_text);
-            match crate::write::write_atomic(&file.entry.path, &file.source.bytes, &bytes) {
-                Ok(()) => written.push(crate::verify::WrittenFile::new(file, bytes)),
+            match crate::fix::write::write_atomic(&file.entry.path, &file.source.bytes, &bytes) {
+                Ok(()) => written.push(crate::fix::verify::WrittenFile::new(file, bytes)),
                 Err(error) => {
                     eprintln!("error: {error}");
                     write_errors += 1;
@@ -174,7 +174,7 @@ pub fn run(path: &Path, mut options: RunOptions, args: &FixArgs, color: bool) ->
         }
     );
     let verified = match &verify_root {
-        Some(root) => crate::verify::verify_and_report(root, &written).ok,
+        Some(root) => crate::fix::verify::verify_and_report(root, &written).ok,
         None => true,
     };
     if write_errors > 0 || !computed.failed.is_empty() || !verified {

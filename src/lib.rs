@@ -2,9 +2,9 @@
 //!
 //! The modules follow the pipeline: `discover` (which files, which edition) → `parse` →
 //! `analyse` (guards, drop scopes, awaits) → `plan` (which transform) → `transforms` / `edit`
-//! → `render` (diagnostics, JSON, diffs) / `write` (atomic in-place writes). `fixing` computes
-//! the fixes for a whole PATH for `fix` and for `batch` (snapshot migrate → review → apply);
-//! `verify` runs `cargo check` after writing and reverts what breaks it.
+//! → `render` (diagnostics, JSON, diffs). `fix` is the fix pipeline over a whole PATH, shared by
+//! `guardfix fix` and `batch` (snapshot migrate → review → apply): per-file fixes, the lock
+//! switch over the workspace, atomic writes, and `cargo check` to take back what breaks.
 
 pub mod analyse;
 pub mod batch;
@@ -16,13 +16,10 @@ pub mod discover;
 pub mod driver;
 pub mod edit;
 pub mod finding;
-pub mod fixing;
-pub mod lock_switch;
+pub mod fix;
 pub mod parse;
 pub mod plan;
 pub mod render;
 pub mod semantic;
 pub mod transforms;
 pub mod vcs;
-pub mod verify;
-pub mod write;

@@ -28,4 +28,3 @@ pub fn mentions_outside(node: &SyntaxNode, name: &str, except: &[Span]) -> bool 
         }
     })
 }
-

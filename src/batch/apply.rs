@@ -10,7 +10,7 @@
 //!    A mismatch (another guardfix version, other files of the crate changed) is refused too;
 //! 3. files a lock switch changed together (`info.together`) must all pass 1 and 2, or none
 //!    of them is written: they only compile together;
-//! 4. the file is written atomically ([`crate::write::write_atomic`]);
+//! 4. the file is written atomically ([`crate::fix::write::write_atomic`]);
 //! 5. with `--verify`, `cargo check` runs and files whose fixes break it are reverted
 //!    ([`crate::verify`]);
 //! 6. the snapshot of every file that stays written is deleted: the change now lives in the
@@ -28,9 +28,9 @@ use super::{Freshness, freshness, root_path, source_path, stale_message};
 use crate::analyse::CheckOptions;
 use crate::driver::RunOptions;
 use crate::edit::engine::FixOptions;
-use crate::fixing;
+use crate::fix;
+use crate::fix::verify::{self, WrittenFile};
 use crate::render::diff::unified_diff;
-use crate::verify::{self, WrittenFile};
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ApplyOptions {
@@ -201,12 +201,12 @@ fn apply_group(
         ..RunOptions::default()
     };
     let fix_options = FixOptions {
-        strategy: fixing::strategy_choice(&group.options.strategy),
+        strategy: fix::strategy_choice(&group.options.strategy),
         unsafe_fixes: group.options.unsafe_fixes,
         check: run_options.check,
     };
     let computed =
-        fixing::compute_fixes_with_progress(&group.root, run_options, fix_options, progress)?;
+        fix::compute_fixes_with_progress(&group.root, run_options, fix_options, progress)?;
     // Everything is checked before anything is written: files a lock switch changed together
     // are written together or not at all.
     let mut ready = Vec::new();
@@ -246,18 +246,18 @@ fn apply_group(
         });
     }
     let folders = ready.iter().filter_map(|(_, _, file, _)| file.entry.path.parent());
-    for leftover in crate::write::remove_stale_temp_files(folders) {
+    for leftover in crate::fix::write::remove_stale_temp_files(folders) {
         eprintln!("removed {}, left by an interrupted run", leftover.display());
     }
     for (path, snapshot, file, bytes) in ready {
-        let outcome = match crate::write::write_atomic(&file.entry.path, &file.source.bytes, &bytes)
-        {
-            Ok(()) => {
-                written.push(WrittenFile::new(file, bytes));
-                Outcome::Applied
-            }
-            Err(error) => Outcome::Failed(error.to_string()),
-        };
+        let outcome =
+            match crate::fix::write::write_atomic(&file.entry.path, &file.source.bytes, &bytes) {
+                Ok(()) => {
+                    written.push(WrittenFile::new(file, bytes));
+                    Outcome::Applied
+                }
+                Err(error) => Outcome::Failed(error.to_string()),
+            };
         results.push(SnapshotResult {
             snapshot: path.clone(),
             source: snapshot.source.clone(),
@@ -272,8 +272,8 @@ fn apply_group(
 fn ready_to_write<'a>(
     dir: &Path,
     snapshot: &FixSnapshot,
-    computed: &'a fixing::ComputedFixes,
-) -> Result<(&'a fixing::ProposedFile, Vec<u8>), Outcome> {
+    computed: &'a fix::ComputedFixes,
+) -> Result<(&'a fix::ProposedFile, Vec<u8>), Outcome> {
     let source = canonical(&source_path(dir, snapshot));
     let proposed = computed.files.iter().find(|file| canonical(&file.entry.path) == source);
     match proposed {

@@ -17,7 +17,7 @@ use super::snapshot::{self, FixSnapshot, SnapshotOptions};
 use crate::discover::DiscoverError;
 use crate::driver::RunOptions;
 use crate::edit::engine::FixOptions;
-use crate::fixing::{self, ComputedFixes, Outcome, ProposedFile};
+use crate::fix::{self, ComputedFixes, Outcome, ProposedFile};
 use crate::render::diff::unified_diff;
 
 #[derive(thiserror::Error, Debug)]
@@ -48,8 +48,7 @@ pub fn migrate(
     fix_options: FixOptions,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<MigrateReport, MigrateError> {
-    let computed =
-        fixing::compute_fixes_with_progress(path, options.clone(), fix_options, progress)?;
+    let computed = fix::compute_fixes_with_progress(path, options.clone(), fix_options, progress)?;
     let dir_error = |source| MigrateError::SnapshotDir { dir: dir.to_owned(), source };
     std::fs::create_dir_all(dir).map_err(dir_error)?;
     let dir_abs = std::fs::canonicalize(dir).map_err(dir_error)?;
@@ -64,7 +63,7 @@ pub fn migrate(
     let root = snapshot::relative_path(&dir_abs, &path_abs);
     let snapshot_options = SnapshotOptions {
         edition: options.default_edition,
-        strategy: fixing::strategy_name(fix_options.strategy).to_owned(),
+        strategy: fix::strategy_name(fix_options.strategy).to_owned(),
         unsafe_fixes: fix_options.unsafe_fixes,
         include_async_locks: options.check.include_async_locks,
         semantic: options.semantic,
@@ -146,14 +145,14 @@ pub fn take_snapshot(
         options: options.clone(),
         guardfix_version: env!("CARGO_PKG_VERSION").to_owned(),
         description: describe(&outcomes),
-        findings: outcomes.iter().map(fixing::FindingOutcome::summary).collect(),
+        findings: outcomes.iter().map(fix::FindingOutcome::summary).collect(),
         together,
         diff: unified_diff(source, &file.source.text, new_text, false),
     }
 }
 
 /// `3 findings fixed (1 by drop, 2 by scope), 1 skipped`.
-fn describe(outcomes: &[fixing::FindingOutcome]) -> String {
+fn describe(outcomes: &[fix::FindingOutcome]) -> String {
     let mut by_strategy: Vec<&str> = outcomes
         .iter()
         .filter_map(|o| match o.result {

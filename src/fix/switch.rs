@@ -11,12 +11,12 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
+use super::per_file::ProposedFile;
 use crate::discover::SourceFileEntry;
 use crate::driver::{self, CheckRun};
 use crate::edit::Applicability;
 use crate::edit::engine::{Applied, RELOCK_HINT};
 use crate::finding::{Finding, Strategy};
-use crate::fixing::ProposedFile;
 use crate::transforms::async_mutex;
 
 const MAX_LOCKS: usize = 32;

@@ -28,7 +28,7 @@ use std::process::{Command, Stdio};
 use serde::Deserialize;
 use similar::{DiffOp, TextDiff};
 
-use crate::fixing::ProposedFile;
+use super::per_file::ProposedFile;
 
 /// Lines of a rendered compiler error quoted in a report.
 const QUOTED_ERROR_LINES: usize = 12;
@@ -306,7 +306,7 @@ pub fn verify_written(root: &Path, files: &[WrittenFile]) -> Result<Verification
         }
         for (index, errors, on_changed_lines, with) in reverts {
             let file = &files[index];
-            match crate::write::write_atomic(&file.path, &file.written, &file.original) {
+            match crate::fix::write::write_atomic(&file.path, &file.written, &file.original) {
                 Ok(()) => verification.reverted.push(Reverted {
                     path: file.path.clone(),
                     display: file.display.clone(),

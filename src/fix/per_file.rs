@@ -1,23 +1,17 @@
-//! Fixes for a whole PATH, computed but not written: the one code path behind `guardfix fix`,
-//! `guardfix migrate` and `guardfix apply`.
-//!
-//! [`compute_fixes`] runs the check over PATH, then the fix engine over every file with
-//! findings (in parallel), and hands back per file the original bytes, the fixed text and what
-//! was fixed or skipped. Callers decide what to do with it: print a diff, write the file, or
-//! write a snapshot for review.
+//! Step 1 of the fix pipeline: the fix engine over every file with findings (in parallel),
+//! handing back per file the original bytes, the fixed text and what was fixed or skipped.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
 use crate::discover::SourceFileEntry;
-use crate::driver::{self, CheckedFile, FailedFile, RunError, RunOptions};
+use crate::driver::{CheckRun, CheckedFile};
 use crate::edit::Applicability;
 use crate::edit::engine::{Applied, FileFixes, FixOptions, Skipped, StrategyChoice, fix_file_with};
 use crate::finding::{Finding, Strategy};
 use crate::parse::LoadedSource;
 use crate::render::line_index::LineIndex;
-use crate::semantic::SemanticMode;
 
 /// One file that had findings, and what the fix engine made of it.
 pub struct ProposedFile {
@@ -134,16 +128,6 @@ impl FindingOutcome {
     }
 }
 
-/// Everything [`compute_fixes`] found under PATH.
-pub struct ComputedFixes {
-    /// Files with findings, in path order (including files left unchanged).
-    pub files: Vec<ProposedFile>,
-    pub failed: Vec<FailedFile>,
-    pub files_scanned: usize,
-    pub warnings: Vec<String>,
-    pub notes: Vec<String>,
-}
-
 /// `--strategy` by name: `auto`, `scope`, `drop`, `helper`, `async-mutex`.
 pub use crate::config::strategy_choice;
 
@@ -155,49 +139,19 @@ pub fn strategy_name(choice: StrategyChoice) -> &'static str {
     }
 }
 
-/// Checks PATH and computes every fix, writing nothing.
-pub fn compute_fixes(
-    path: &std::path::Path,
-    options: RunOptions,
-    fix_options: FixOptions,
-) -> Result<ComputedFixes, RunError> {
-    compute_fixes_with_progress(path, options, fix_options, &|_, _| {})
-}
-
-/// [`compute_fixes`], calling `progress(done, total)` as each file with findings is fixed
-/// (from rayon's threads, in any order).
-pub fn compute_fixes_with_progress(
-    path: &std::path::Path,
-    options: RunOptions,
+/// Step 1: the fix engine on every file of `run` with findings (in parallel), calling
+/// `progress(done, total)` as each is done. Files with syntax errors get no fixes.
+pub fn fix_each_file(
+    run: &CheckRun,
     fix_options: FixOptions,
     progress: &(dyn Fn(usize, usize) + Sync),
-) -> Result<ComputedFixes, RunError> {
-    let mut options = options;
-    if matches!(fix_options.strategy, StrategyChoice::Only(Strategy::Helper | Strategy::Relock))
-        && options.semantic == SemanticMode::Auto
-    {
-        // helper is rust-analyzer's extract_function, and relock asks it which methods take
-        // `&mut self`: every file needs types.
-        options.semantic = SemanticMode::Always;
-    }
-    let async_mutex = matches!(
-        fix_options.strategy,
-        StrategyChoice::Auto | StrategyChoice::Only(Strategy::AsyncMutex)
-    );
-    // The async-mutex transform finds every use of the lock with rust-analyzer.
-    options.semantic_for_async_mutex = async_mutex;
-    let run = driver::check_path(path, options)?;
-    let mut fix_options = fix_options;
-    if fix_options.strategy == StrategyChoice::Auto {
-        // No `--strategy` (or `auto`): the configuration's default strategy, if it has one.
-        fix_options.strategy = run.config.strategy_choice(None);
-    }
+) -> Vec<ProposedFile> {
     let with_findings: Vec<&CheckedFile> =
         run.checked.iter().filter(|file| !file.findings.is_empty()).collect();
     let total = with_findings.len();
     let done = AtomicUsize::new(0);
     progress(0, total);
-    let files: Vec<ProposedFile> = with_findings
+    with_findings
         .into_par_iter()
         .map(|file| {
             let index = run.index_for(file);
@@ -217,48 +171,26 @@ pub fn compute_fixes_with_progress(
                 .unwrap_or_default()
             };
             progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
-            let (entry, source, findings, syntax_errors) = (
-                file.entry.clone(),
-                file.source.clone(),
-                file.findings.clone(),
-                file.syntax_errors,
-            );
             let FileFixes { new_text, applied, skipped } = fixes;
-            let switched_with = Vec::new();
             ProposedFile {
-                entry,
-                source,
-                findings,
-                syntax_errors,
+                entry: file.entry.clone(),
+                source: file.source.clone(),
+                findings: file.findings.clone(),
+                syntax_errors: file.syntax_errors,
                 new_text,
                 applied,
                 skipped,
-                switched_with,
+                switched_with: Vec::new(),
             }
         })
-        .collect();
-    let mut files = files;
-    // The configuration's default strategy may have replaced `auto` since the run was set up.
-    let async_mutex = async_mutex
-        && matches!(
-            fix_options.strategy,
-            StrategyChoice::Auto | StrategyChoice::Only(Strategy::AsyncMutex)
-        );
-    if async_mutex {
-        crate::lock_switch::switch_locks(&run, &mut files);
-    }
-    Ok(ComputedFixes {
-        files,
-        failed: run.failed.clone(),
-        files_scanned: run.files_scanned,
-        warnings: run.warnings.clone(),
-        notes: run.notes.clone(),
-    })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::driver::RunOptions;
+    use crate::fix::pipeline::compute_fixes;
 
     const HELD: &str = "use std::sync::Mutex;\nasync fn tick() {}\npub async fn f(m: &Mutex<Vec<u32>>) -> usize {\n    let mut g = m.lock().unwrap();\n    g.push(1);\n    let n = g.len();\n    tick().await;\n    n\n}\n";
 
