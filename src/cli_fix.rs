@@ -29,9 +29,13 @@ pub struct FixArgs {
     /// With --write: allow a folder that is not under version control.
     #[arg(long)]
     pub allow_no_vcs: bool,
-    /// With --write: run `cargo check` afterwards and revert the files whose fixes break it.
-    #[arg(long, requires = "write")]
+    /// With --write: run `cargo check` afterwards and take back the fixes that break it, and
+    /// fail when PATH is not in a cargo workspace. [default with --write in a workspace]
+    #[arg(long, requires = "write", conflicts_with = "no_verify")]
     pub verify: bool,
+    /// With --write: write the fixes without checking them with `cargo check`.
+    #[arg(long, requires = "write")]
+    pub no_verify: bool,
 }
 
 /// Which fixes to compute: `--strategy` and `--unsafe-fixes`, for every command that fixes.
@@ -64,25 +68,45 @@ pub fn run(path: &Path, mut options: RunOptions, args: &FixArgs, color: bool) ->
         eprintln!("error: {error}");
         return ExitCode::from(2);
     }
-    let verify_root = if args.verify {
-        match crate::fix::verify::workspace_root(path) {
-            Ok(root) => Some(root),
-            Err(error) => {
-                eprintln!("error: {error}");
-                return ExitCode::from(2);
-            }
+    // The compiler judges the fixes, as `cargo fix` does: by default with --write, in a cargo
+    // workspace; `--verify` insists on it.
+    let mut not_compiled = None;
+    let verify_root = match crate::fix::verify::workspace_root(path) {
+        _ if !args.write || args.no_verify => None,
+        Ok(root) => Some(root),
+        Err(error) if args.verify => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
         }
-    } else {
-        None
+        Err(_) => {
+            not_compiled = Some(
+                "not in a cargo workspace: nothing was compiled (the fixes were re-analysed, not built)",
+            );
+            None
+        }
     };
-    let computed =
-        match fix::compute_fixes(path, options.clone(), args.choice.fix_options(&options)) {
-            Ok(computed) => computed,
+    let pipeline =
+        match fix::Pipeline::check(path, options.clone(), args.choice.fix_options(&options)) {
+            Ok(pipeline) => pipeline,
             Err(error) => {
                 eprintln!("error: {error}");
                 return ExitCode::from(2);
             }
         };
+    let computed = pipeline.compute(&fix::TakenBack::default(), &|_, _| {});
+    // Errors the workspace has before anything is written are not blamed on the fixes.
+    let baseline = match &verify_root {
+        Some(root) if computed.files.iter().any(|file| file.new_text.is_some()) => {
+            match crate::fix::verify::baseline(root) {
+                Ok(baseline) => Some(baseline),
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+        _ => None,
+    };
     for note in &computed.notes {
         eprintln!("note: {note}");
     }
@@ -144,7 +168,7 @@ pub fn run(path: &Path, mut options: RunOptions, args: &FixArgs, color: bool) ->
         if args.write {
             let bytes = file.source.encode(new_text);
             match crate::fix::write::write_atomic(&file.entry.path, &file.source.bytes, &bytes) {
-                Ok(()) => written.push(crate::fix::verify::WrittenFile::new(file, bytes)),
+                Ok(()) => written.push(file.entry.path.clone()),
                 Err(error) => {
                     eprintln!("error: {error}");
                     write_errors += 1;
@@ -173,11 +197,20 @@ pub fn run(path: &Path, mut options: RunOptions, args: &FixArgs, color: bool) ->
             "; rerun with --write to apply".to_owned()
         }
     );
-    let verified = match &verify_root {
-        Some(root) => crate::fix::verify::verify_and_report(root, &written).ok,
-        None => true,
+    if let Some(note) = not_compiled.filter(|_| !written.is_empty()) {
+        eprintln!("note: {note}");
+    }
+    let failed_files = !computed.failed.is_empty();
+    let verified = match (&verify_root, &baseline) {
+        (Some(root), Some(baseline)) => {
+            let written = written.into_iter().collect();
+            crate::fix::verify::verify_and_report_fixes(
+                &pipeline, root, baseline, computed, &written,
+            )
+        }
+        _ => true,
     };
-    if write_errors > 0 || !computed.failed.is_empty() || !verified {
+    if write_errors > 0 || failed_files || !verified {
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS

@@ -17,7 +17,7 @@ use std::path::Path;
 
 use std::process::{Command, Output};
 
-use common::{guardfix, scratch_copy, stderr, text};
+use common::{scratch_copy, stderr, text};
 
 /// What the default fix refuses, by the acquisition's place in the original file.
 const REFUSED: &[&str] = &[
@@ -82,6 +82,7 @@ fn fix_and_check(
     let project_arg = project.to_str().unwrap();
     let mut args = vec!["fix", project_arg, "--write", "--allow-no-vcs"];
     args.extend_from_slice(flags);
+    let guardfix = |args: &[&str]| guardfix_in(scenario, args);
     let fixed = guardfix(&args);
     let summary = stderr(&fixed);
     assert!(fixed.status.success(), "fix --write failed:\n{summary}");
@@ -159,6 +160,15 @@ fn enclosing_fn(project: &Path, place: &str) -> String {
         .last()
         .unwrap_or("?");
     format!("{file}::{name}")
+}
+
+/// guardfix, whose `fix --write` runs `cargo check`, in the scenario's target folder.
+fn guardfix_in(scenario: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_guardfix"))
+        .args(args)
+        .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join(scenario))
+        .output()
+        .expect("guardfix runs")
 }
 
 /// Cargo on a corpus copy, in the scenario's own target folder: two copies of the same

@@ -10,6 +10,7 @@ fn guardfix(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_guardfix"))
         .args(args)
         .current_dir(dir)
+        .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("outputs-projects"))
         .output()
         .expect("guardfix runs")
 }

@@ -1,6 +1,6 @@
 //! The fix engine: applies fixes one at a time, verifies each, repeats to a fixpoint.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use ra_ap_syntax::{AstNode, Edition, SourceFile};
 
@@ -74,6 +74,19 @@ pub fn fix_file_with(
     options: FixOptions,
     semantic: Option<SemanticFile<'_>>,
 ) -> FileFixes {
+    fix_file_taking_back(text, edition, index, options, semantic, &HashMap::new())
+}
+
+/// [`fix_file_with`], leaving alone the findings in `taken_back` (by their identity in `text`):
+/// `--verify` found their fixes do not compile, and says why in their skip reason.
+pub fn fix_file_taking_back(
+    text: &str,
+    edition: Edition,
+    index: Option<&ItemIndex>,
+    options: FixOptions,
+    semantic: Option<SemanticFile<'_>>,
+    taken_back: &HashMap<FindingKey, String>,
+) -> FileFixes {
     let mut result = FileFixes::default();
     let mut current = text.to_owned();
     let mut given_up: HashSet<FindingKey> = HashSet::new();
@@ -91,7 +104,7 @@ pub fn fix_file_with(
     };
     for _ in 0..MAX_ROUNDS {
         let (tree, findings) = analyse_text(&current, edition, index, options.check, semantic);
-        let known = Known { index, semantic };
+        let known = Known { index, semantic, taken_back };
         let next = next_fix(&tree, &current, &findings, &mut given_up, options, &mut result, known);
         note_skips(&result, &mut skipped_keys, &current);
         let Some((finding, fix)) = next else {
@@ -185,11 +198,16 @@ fn next_fix(
     result: &mut FileFixes,
     known: Known<'_>,
 ) -> Option<(Finding, crate::edit::Fix)> {
-    let Known { index, semantic } = known;
+    let Known { index, semantic, taken_back } = known;
     let neighbours = by_context(findings);
     for finding in findings {
         let key = FindingKey::of(finding, text);
         if given_up.contains(&key) {
+            continue;
+        }
+        if let Some(reason) = taken_back.get(&key) {
+            result.skipped.push(Skipped { finding: finding.clone(), reason: reason.clone() });
+            given_up.insert(key);
             continue;
         }
         let findings = &neighbours[&finding.context];
@@ -269,6 +287,8 @@ fn by_context(
 struct Known<'a> {
     index: Option<&'a ItemIndex>,
     semantic: Option<SemanticFile<'a>>,
+    /// Findings whose fixes `--verify` took back, with why.
+    taken_back: &'a HashMap<FindingKey, String>,
 }
 
 /// Why a finding gets no fix in this file (its reason is what the summary says).
@@ -473,7 +493,7 @@ fn verify(
 }
 
 /// A finding's identity across edits: offsets move, the acquiring code and binding do not.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FindingKey {
     kind: &'static str,
     binding: Option<String>,
@@ -490,15 +510,24 @@ impl FindingKey {
             .to_owned();
         let context =
             text.get(finding.context.start as usize..finding.context.end as usize).unwrap_or("");
-        // Up to the body's `{`, whitespace collapsed: a fix inside the body (even one that
-        // breaks a one-line fn into lines) leaves it as it was.
-        let signature = context.split('{').next().unwrap_or("");
-        let context_head = signature.split_whitespace().collect::<Vec<_>>().join(" ");
         FindingKey {
             kind: finding.kind.code(),
             binding: finding.binding.clone(),
             acquire_text,
-            context_head,
+            context_head: context_head(context),
         }
     }
+
+    /// The signature of the fn (or closure, async block) the finding is in, as
+    /// [`context_head`] gives it.
+    pub fn context_head(&self) -> &str {
+        &self.context_head
+    }
+}
+
+/// A fn's (closure's, async block's) identity across fixes in its body: its text up to the
+/// body's `{`, whitespace collapsed (a fix that breaks a one-line fn into lines leaves it).
+pub fn context_head(context_text: &str) -> String {
+    let signature = context_text.split('{').next().unwrap_or("");
+    signature.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -17,4 +17,6 @@ pub mod verify;
 pub mod write;
 
 pub use per_file::{FindingOutcome, Outcome, ProposedFile, strategy_choice, strategy_name};
-pub use pipeline::{ComputedFixes, compute_fixes, compute_fixes_with_progress};
+pub use pipeline::{
+    ComputedFixes, Pipeline, TakenBack, compute_fixes, compute_fixes_with_progress,
+};

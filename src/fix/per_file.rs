@@ -1,6 +1,8 @@
 //! Step 1 of the fix pipeline: the fix engine over every file with findings (in parallel),
 //! handing back per file the original bytes, the fixed text and what was fixed or skipped.
 
+use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
@@ -8,7 +10,9 @@ use rayon::prelude::*;
 use crate::discover::SourceFileEntry;
 use crate::driver::{CheckRun, CheckedFile};
 use crate::edit::Applicability;
-use crate::edit::engine::{Applied, FileFixes, FixOptions, Skipped, StrategyChoice, fix_file_with};
+use crate::edit::engine::{
+    Applied, FileFixes, FindingKey, FixOptions, Skipped, StrategyChoice, fix_file_taking_back,
+};
 use crate::finding::{Finding, Strategy};
 use crate::parse::LoadedSource;
 use crate::render::line_index::LineIndex;
@@ -31,6 +35,10 @@ pub struct ProposedFile {
     /// The other files a lock switch (async-mutex) edited together with this one: written,
     /// reviewed and applied all together or not at all.
     pub switched_with: Vec<std::path::PathBuf>,
+    /// The lock switches that edited this file, and its text before the first of them (with
+    /// the per-file fixes only): `--verify` tells their edits from the per-file fixes'.
+    pub switches: Vec<SwitchKey>,
+    pub before_switch: Option<String>,
 }
 
 impl ProposedFile {
@@ -87,6 +95,16 @@ impl ProposedFile {
     }
 }
 
+/// One lock switch, by the finding whose guard set it off, across the switch's rounds (its
+/// offsets move as other locks are switched): its file, the text of its acquisition, and how
+/// many findings before it in the file have that same text.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SwitchKey {
+    pub path: std::path::PathBuf,
+    pub acquired: String,
+    pub ordinal: usize,
+}
+
 /// One finding of a [`ProposedFile`] and whether it was fixed.
 pub struct FindingOutcome {
     /// 1-based line of the guard's acquisition in the original file.
@@ -141,11 +159,15 @@ pub fn strategy_name(choice: StrategyChoice) -> &'static str {
 
 /// Step 1: the fix engine on every file of `run` with findings (in parallel), calling
 /// `progress(done, total)` as each is done. Files with syntax errors get no fixes.
+/// `taken_back`: per file, findings whose fixes `--verify` took back (see
+/// [`fix_file_taking_back`]).
 pub fn fix_each_file(
     run: &CheckRun,
     fix_options: FixOptions,
+    taken_back: &HashMap<PathBuf, HashMap<FindingKey, String>>,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Vec<ProposedFile> {
+    let none = HashMap::new();
     let with_findings: Vec<&CheckedFile> =
         run.checked.iter().filter(|file| !file.findings.is_empty()).collect();
     let total = with_findings.len();
@@ -159,13 +181,15 @@ pub fn fix_each_file(
             let fixes = if file.syntax_errors > 0 {
                 FileFixes::default()
             } else {
+                let taken_back = taken_back.get(&file.entry.path).unwrap_or(&none);
                 crate::parse::catch_panic(|| {
-                    fix_file_with(
+                    fix_file_taking_back(
                         &file.source.text,
                         file.entry.edition,
                         index,
                         fix_options,
                         run.semantic_file(file),
+                        taken_back,
                     )
                 })
                 .unwrap_or_default()
@@ -181,6 +205,8 @@ pub fn fix_each_file(
                 applied,
                 skipped,
                 switched_with: Vec::new(),
+                switches: Vec::new(),
+                before_switch: None,
             }
         })
         .collect()

@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
-use super::per_file::ProposedFile;
+use super::per_file::{ProposedFile, SwitchKey};
 use crate::discover::SourceFileEntry;
 use crate::driver::{self, CheckRun};
 use crate::edit::Applicability;
@@ -23,7 +23,13 @@ const MAX_LOCKS: usize = 32;
 
 /// Switches the locks the findings in `files` call for; files the switch touches that had no
 /// findings are added to `files`.
-pub fn switch_locks(run: &CheckRun, files: &mut Vec<ProposedFile>) {
+/// `taken_back`: locks whose switch `cargo check` rejected in an earlier round of `--verify`,
+/// with why; they are not switched again, and their findings say why.
+pub fn switch_locks(
+    run: &CheckRun,
+    files: &mut Vec<ProposedFile>,
+    taken_back: &std::collections::HashMap<SwitchKey, String>,
+) {
     let wanted = |finding: &Finding| finding.suggested == Some(Strategy::AsyncMutex);
     let has_candidates =
         files.iter().any(|file| file.skipped.iter().any(|skipped| wanted(&skipped.finding)));
@@ -38,9 +44,10 @@ pub fn switch_locks(run: &CheckRun, files: &mut Vec<ProposedFile>) {
             workspace.set_text(&file.entry.path, text);
         }
     }
-    let mut refused: HashSet<CandidateKey> = HashSet::new();
+    let mut refused: HashSet<CandidateKey> = taken_back.keys().cloned().collect();
     let mut switched_together: Vec<BTreeSet<PathBuf>> = Vec::new();
-    let mut reasons: Vec<(CandidateKey, String)> = Vec::new();
+    let mut reasons: Vec<(CandidateKey, String)> =
+        taken_back.iter().map(|(key, reason)| (key.clone(), reason.clone())).collect();
     for _ in 0..MAX_LOCKS {
         let Some((key, finding)) = next_candidate(run, files, &refused, &wanted) else {
             break;
@@ -64,7 +71,7 @@ pub fn switch_locks(run: &CheckRun, files: &mut Vec<ProposedFile>) {
             Ok(new_texts)
         });
         match outcome {
-            Ok(edits) => match apply(files, &edits, workspace) {
+            Ok(edits) => match apply(files, &edits, workspace, &key) {
                 Ok(()) => switched_together.push(edits.keys().cloned().collect()),
                 Err(reason) => {
                     reasons.push((key.clone(), reason));
@@ -106,14 +113,8 @@ fn link_switched_files(files: &mut [ProposedFile], mut groups: Vec<BTreeSet<Path
     }
 }
 
-/// A finding across rounds, whose offsets move as other locks are switched: its file, the
-/// text of its acquisition, and how many findings before it in the file have that same text.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-struct CandidateKey {
-    path: PathBuf,
-    acquired: String,
-    ordinal: usize,
-}
+/// A finding across rounds (see [`SwitchKey`]).
+type CandidateKey = SwitchKey;
 
 /// The keys of a file's findings, in order.
 fn keys_of<'a>(
@@ -170,6 +171,7 @@ fn apply(
     files: &mut Vec<ProposedFile>,
     texts: &BTreeMap<PathBuf, String>,
     workspace: &crate::semantic::SemanticWorkspace,
+    switch: &SwitchKey,
 ) -> Result<(), String> {
     // All files first, so a failure leaves every file as it was.
     let mut new_texts = Vec::new();
@@ -189,7 +191,14 @@ fn apply(
     for (path, after) in new_texts {
         workspace.set_text(&path, &after);
         match files.iter_mut().find(|file| file.entry.path == path) {
-            Some(file) => file.new_text = Some(after),
+            Some(file) => {
+                if file.switches.is_empty() {
+                    file.before_switch =
+                        Some(file.new_text.clone().unwrap_or_else(|| file.source.text.clone()));
+                }
+                file.switches.push(switch.clone());
+                file.new_text = Some(after);
+            }
             None => {
                 let source = crate::parse::read_source(&path)
                     .map_err(|error| format!("{}: {error}", path.display()))?;
@@ -205,6 +214,8 @@ fn apply(
                 };
                 files.push(ProposedFile {
                     entry,
+                    before_switch: Some(source.text.clone()),
+                    switches: vec![switch.clone()],
                     source,
                     findings: Vec::new(),
                     syntax_errors: 0,

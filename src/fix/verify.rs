@@ -20,7 +20,7 @@
 //! Reverts are atomic writes that refuse a file changed since guardfix wrote it. Errors that
 //! remain in files guardfix did not change are reported, and the run fails.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -28,7 +28,9 @@ use std::process::{Command, Stdio};
 use serde::Deserialize;
 use similar::{DiffOp, TextDiff};
 
-use super::per_file::ProposedFile;
+use super::per_file::{ProposedFile, SwitchKey};
+use super::pipeline::{ComputedFixes, Pipeline, TakenBack};
+use crate::edit::engine::FindingKey;
 
 /// Lines of a rendered compiler error quoted in a report.
 const QUOTED_ERROR_LINES: usize = 12;
@@ -426,6 +428,357 @@ pub fn verify_and_report(root: &Path, files: &[WrittenFile]) -> VerifyReport {
         }
     }
     VerifyReport { reverted, ok: false }
+}
+
+// ---------------------------------------------------------------------------------------------
+// `fix --write`: the compiler judges every fix, by default.
+
+/// A compiler error, comparable across edits: its title, its file, and the text of the line it
+/// starts on there (line numbers move when fixes add lines above it).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Fingerprint {
+    title: String,
+    path: PathBuf,
+    line_text: String,
+}
+
+/// The errors the workspace had before guardfix wrote anything: not blamed on a fix.
+pub struct Baseline {
+    fingerprints: std::collections::HashSet<Fingerprint>,
+    /// How many errors, and how long the check took.
+    pub errors: usize,
+    pub seconds: f64,
+}
+
+/// `cargo check` on the workspace as it is, before writing.
+pub fn baseline(root: &Path) -> Result<Baseline, VerifyError> {
+    let start = std::time::Instant::now();
+    let check = cargo_check(root)?;
+    let fingerprints = check.errors.iter().map(fingerprint).collect();
+    Ok(Baseline {
+        fingerprints,
+        errors: check.errors.len(),
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+fn fingerprint(error: &CompilerError) -> Fingerprint {
+    let (path, line) =
+        error.spans.first().map_or((PathBuf::new(), 0), |(path, line, _)| (path.clone(), *line));
+    let line_text = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|text| {
+            text.lines().nth(line.saturating_sub(1) as usize).map(|l| l.trim().to_owned())
+        })
+        .unwrap_or_default();
+    Fingerprint { title: error.title.clone(), path, line_text }
+}
+
+/// What one fix is, for taking it back: a per-file fix (its file and finding), or a lock switch.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Unit {
+    Fix { path: PathBuf, key: FindingKey, line: u32, display: String, strategy: &'static str },
+    Switch(SwitchKey),
+}
+
+/// The end state of verifying `fix --write`.
+pub struct FixVerification {
+    /// What was taken back, and the compiler's errors that made it so.
+    pub taken_back: Vec<(String, Vec<CompilerError>)>,
+    /// Whether the last `cargo check` passed.
+    pub passed: bool,
+    /// Errors of the last check that were there before guardfix wrote anything.
+    pub old_errors: usize,
+    /// Errors guardfix could not blame on any fix it still has written.
+    pub unblamed: Vec<CompilerError>,
+    pub revert_failures: Vec<String>,
+    /// `cargo check` runs after writing, and their time (the baseline's is in [`Baseline`]).
+    pub checks: usize,
+    pub seconds: f64,
+    /// The fixes as they finally stand on disk.
+    pub computed: ComputedFixes,
+}
+
+/// Most rounds of taking back: each takes back at least one fix.
+const MAX_ROUNDS: usize = 12;
+
+/// Checks the written workspace at `root` and takes back the fixes the compiler rejects,
+/// until it passes or no new error can be blamed on a fix: errors in `baseline` were there
+/// before and are not blamed. An error is blamed on the fixes of the fn it is in (by the fn's
+/// signature), on a lock switch whose edits it touches, or, failing those, on every fix of its
+/// file; an error in a file guardfix did not write, on the lock switches. Taking back means
+/// computing the fixes again without them (`pipeline`), so the rest stay.
+/// `written`: the files guardfix wrote (others are left alone).
+pub fn verify_fixes(
+    pipeline: &Pipeline,
+    root: &Path,
+    baseline: &Baseline,
+    computed: ComputedFixes,
+    written: &BTreeSet<PathBuf>,
+) -> Result<FixVerification, VerifyError> {
+    let start = std::time::Instant::now();
+    let mut on_disk: BTreeMap<PathBuf, Vec<u8>> = computed
+        .files
+        .iter()
+        .filter(|file| written.contains(&file.entry.path))
+        .filter_map(|file| Some((file.entry.path.clone(), file.new_bytes()?)))
+        .collect();
+    let originals: BTreeMap<PathBuf, Vec<u8>> = computed
+        .files
+        .iter()
+        .map(|file| (file.entry.path.clone(), file.source.bytes.clone()))
+        .collect();
+    let mut outcome = FixVerification {
+        taken_back: Vec::new(),
+        passed: false,
+        old_errors: 0,
+        unblamed: Vec::new(),
+        revert_failures: Vec::new(),
+        checks: 0,
+        seconds: 0.0,
+        computed,
+    };
+    let mut taken_back = TakenBack::default();
+    for _ in 0..MAX_ROUNDS {
+        let check = cargo_check(root)?;
+        outcome.checks += 1;
+        let (old, new): (Vec<CompilerError>, Vec<CompilerError>) = check
+            .errors
+            .into_iter()
+            .partition(|error| baseline.fingerprints.contains(&fingerprint(error)));
+        outcome.old_errors = old.len();
+        if new.is_empty() {
+            outcome.passed = check.success;
+            break;
+        }
+        let blamed = blame_fixes(&outcome.computed, &new);
+        if blamed.is_empty() {
+            outcome.unblamed = new;
+            break;
+        }
+        for (unit, errors) in blamed {
+            let reason = format!(
+                "taken back: with it, cargo check failed ({})",
+                errors.first().map_or("", |error| error.title.as_str())
+            );
+            let what = match &unit {
+                Unit::Fix { line, display, strategy, .. } => {
+                    format!("the {strategy} fix of {display}:{line}")
+                }
+                Unit::Switch(key) => {
+                    format!("the switch of the lock acquired as `{}` to tokio's", key.acquired)
+                }
+            };
+            match unit {
+                Unit::Fix { path, key, .. } => {
+                    taken_back.fixes.entry(path).or_default().insert(key, reason);
+                }
+                Unit::Switch(key) => {
+                    taken_back.switches.insert(key, reason);
+                }
+            }
+            outcome.taken_back.push((what, errors));
+        }
+        outcome.computed = pipeline.compute(&taken_back, &|_, _| {});
+        // Each written file gets its new text: the fixes that stay, or its original.
+        let mut desired: BTreeMap<PathBuf, Vec<u8>> = originals
+            .iter()
+            .filter(|(path, _)| on_disk.contains_key(*path))
+            .map(|(path, bytes)| (path.clone(), bytes.clone()))
+            .collect();
+        for file in
+            outcome.computed.files.iter().filter(|file| on_disk.contains_key(&file.entry.path))
+        {
+            if let Some(bytes) = file.new_bytes() {
+                desired.insert(file.entry.path.clone(), bytes);
+            }
+        }
+        for (path, bytes) in desired {
+            let current = on_disk
+                .get(&path)
+                .cloned()
+                .unwrap_or_else(|| originals.get(&path).cloned().unwrap_or_default());
+            if current == bytes {
+                continue;
+            }
+            match crate::fix::write::write_atomic(&path, &current, &bytes) {
+                Ok(()) => {
+                    on_disk.insert(path, bytes);
+                }
+                Err(error) => outcome.revert_failures.push(error.to_string()),
+            }
+        }
+    }
+    outcome.seconds = start.elapsed().as_secs_f64();
+    Ok(outcome)
+}
+
+/// [`verify_fixes`], reporting on stderr: what was taken back and why, and what it cost.
+/// `false` when the workspace fails with errors guardfix's fixes brought (or could not take
+/// back); errors it had before guardfix wrote anything are said, not counted against it.
+pub fn verify_and_report_fixes(
+    pipeline: &Pipeline,
+    root: &Path,
+    baseline: &Baseline,
+    computed: ComputedFixes,
+    written: &BTreeSet<PathBuf>,
+) -> bool {
+    let fixes = |computed: &ComputedFixes| -> usize {
+        computed.files.iter().map(|file| file.applied.len()).sum()
+    };
+    if written.is_empty() {
+        return true;
+    }
+    eprintln!(
+        "verifying: cargo check --workspace --all-targets in {} ({} changed file{}; before writing it had {} error{})",
+        root.display(),
+        written.len(),
+        if written.len() == 1 { "" } else { "s" },
+        baseline.errors,
+        if baseline.errors == 1 { "" } else { "s" },
+    );
+    let before = fixes(&computed);
+    let outcome = match verify_fixes(pipeline, root, baseline, computed, written) {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            eprintln!("error: {error}; the written files were kept");
+            return false;
+        }
+    };
+    for (what, errors) in &outcome.taken_back {
+        eprintln!("warning: took back {what}: with it, cargo check failed:");
+        for error in errors.iter().take(2) {
+            eprintln!("{}", error.quoted());
+        }
+    }
+    for failure in &outcome.revert_failures {
+        eprintln!("error: could not take back: {failure}");
+    }
+    let kept = fixes(&outcome.computed);
+    let cost = format!(
+        "{} cargo check{} after writing, {:.1} s, and one before, {:.1} s",
+        outcome.checks,
+        if outcome.checks == 1 { "" } else { "s" },
+        outcome.seconds,
+        baseline.seconds
+    );
+    let tally = format!("kept {kept} of {before} fixes, took back {}", outcome.taken_back.len());
+    if outcome.passed {
+        eprintln!("verified: cargo check passes ({tally}; {cost})");
+        return outcome.revert_failures.is_empty();
+    }
+    if outcome.unblamed.is_empty() {
+        eprintln!(
+            "verified: cargo check still fails, with {} error{} the workspace had before guardfix wrote anything and none from its fixes ({tally}; {cost})",
+            outcome.old_errors,
+            if outcome.old_errors == 1 { "" } else { "s" }
+        );
+        return outcome.revert_failures.is_empty();
+    }
+    eprintln!(
+        "error: cargo check fails with errors guardfix could not blame on a fix it could take back ({tally}; {cost}):"
+    );
+    for error in &outcome.unblamed {
+        eprintln!("{}", error.quoted());
+    }
+    false
+}
+
+/// The fixes (and lock switches) each new error is blamed on, with its errors.
+fn blame_fixes(
+    computed: &ComputedFixes,
+    errors: &[CompilerError],
+) -> BTreeMap<Unit, Vec<CompilerError>> {
+    let mut blamed: BTreeMap<Unit, Vec<CompilerError>> = BTreeMap::new();
+    let switches: Vec<&SwitchKey> = computed.files.iter().flat_map(|file| &file.switches).collect();
+    for error in errors {
+        let mut units: BTreeSet<Unit> = BTreeSet::new();
+        for (path, line, _) in &error.spans {
+            let file = computed.files.iter().find(|file| {
+                file.new_text.is_some()
+                    && std::fs::canonicalize(&file.entry.path).unwrap_or(file.entry.path.clone())
+                        == *path
+            });
+            match file {
+                Some(file) => units.extend(units_at(file, *line)),
+                None => units.extend(switches.iter().map(|key| Unit::Switch((*key).clone()))),
+            }
+        }
+        for unit in units {
+            blamed.entry(unit).or_default().push(error.clone());
+        }
+    }
+    blamed
+}
+
+/// The fixes of `file` an error at `line` (of its written text) is blamed on.
+fn units_at(file: &ProposedFile, line: u32) -> Vec<Unit> {
+    let Some(text) = file.new_text.as_deref() else { return Vec::new() };
+    let fix_units: Vec<(Unit, String)> = file
+        .applied
+        .iter()
+        .filter(|applied| applied.strategy != crate::finding::Strategy::AsyncMutex)
+        .map(|applied| {
+            let key = FindingKey::of(&applied.finding, &file.source.text);
+            let line_of = crate::render::line_index::LineIndex::new(&file.source.text)
+                .line_col(applied.finding.acquire.start)
+                .0;
+            let head = key.context_head().to_owned();
+            let unit = Unit::Fix {
+                path: file.entry.path.clone(),
+                key,
+                line: line_of,
+                display: file.display_path(),
+                strategy: applied.strategy.name(),
+            };
+            (unit, head)
+        })
+        .collect();
+    let heads = context_heads_at(text, line);
+    let mut units: Vec<Unit> = fix_units
+        .iter()
+        .filter(|(_, head)| heads.contains(head))
+        .map(|(unit, _)| unit.clone())
+        .collect();
+    if let Some(before) = &file.before_switch {
+        let changed = changed_lines(before, text);
+        let near = changed.iter().any(|&(start, end)| start <= line + 1 && line <= end + 1);
+        if near {
+            units.extend(file.switches.iter().cloned().map(Unit::Switch));
+        }
+    }
+    if units.is_empty() {
+        units.extend(fix_units.into_iter().map(|(unit, _)| unit));
+        units.extend(file.switches.iter().cloned().map(Unit::Switch));
+    }
+    units
+}
+
+/// The signatures of the fns, closures and async blocks around `line` of `text`, as the fix
+/// engine names a finding's context.
+fn context_heads_at(text: &str, line: u32) -> Vec<String> {
+    use ra_ap_syntax::{AstNode, SourceFile, ast};
+    let offset: usize =
+        text.split_inclusive('\n').take(line.saturating_sub(1) as usize).map(str::len).sum();
+    let first_char = text[offset.min(text.len())..]
+        .find(|c: char| !c.is_whitespace())
+        .map_or(offset, |at| offset + at);
+    let tree = SourceFile::parse(text, ra_ap_syntax::Edition::CURRENT).tree();
+    let Some(token) =
+        tree.syntax().token_at_offset((first_char.min(text.len()) as u32).into()).right_biased()
+    else {
+        return Vec::new();
+    };
+    token
+        .parent_ancestors()
+        .filter(|node| {
+            ast::Fn::can_cast(node.kind())
+                || ast::ClosureExpr::can_cast(node.kind())
+                || ast::BlockExpr::cast(node.clone())
+                    .is_some_and(|block| block.async_token().is_some())
+        })
+        .map(|node| crate::edit::engine::context_head(&node.text().to_string()))
+        .collect()
 }
 
 #[cfg(test)]

@@ -40,8 +40,14 @@ pub fn cargo(project: &Path, args: &[&str]) -> Output {
         .expect("cargo runs")
 }
 
+/// guardfix, whose `fix --write` checks the result with cargo: in the target folder `cargo`
+/// uses, so dependencies build once.
 pub fn guardfix(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_guardfix")).args(args).output().expect("guardfix runs")
+    Command::new(env!("CARGO_BIN_EXE_guardfix"))
+        .args(args)
+        .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-projects"))
+        .output()
+        .expect("guardfix runs")
 }
 
 pub fn text(bytes: &[u8]) -> String {
