@@ -178,6 +178,16 @@ impl<'db> Search<'_, 'db> {
                 };
                 let file = source.file_id.file_id().ok_or("the field is declared by a macro")?;
                 let ty = record_field.ty().ok_or("the field has no written type")?;
+                if let Some(param) = generic_lock_param(&record_field, &ty) {
+                    // Its constructors choose the lock (and others put other things in it):
+                    // naming the first of them that builds no lock would blame the wrong one.
+                    return Err(format!(
+                        "`{}` has the generic type `{}`, so each constructor of its struct chooses what it holds (`{param}`), and not every one builds this lock ({}): guardfix switches only a lock whose type is written",
+                        self.sites.name,
+                        ty.syntax().text(),
+                        self.location(record_field.syntax())
+                    ));
+                }
                 self.sites.types.push((self.path_of(file)?, ty.syntax().text_range()));
             }
             Definition::Static(static_) => {
@@ -612,6 +622,31 @@ fn builds_lock(sema: &Semantics<'_, RootDatabase>, expr: &ast::Expr) -> bool {
         };
         adt.is_some_and(|adt| is_lock_name(adt.name(sema.db).as_str()))
     })
+}
+
+/// The struct's type parameter a field's type is made of, when the type names no lock itself
+/// (`inner: Arc<T>`): the lock is whatever a constructor puts there.
+fn generic_lock_param(field: &ast::RecordField, ty: &ast::Type) -> Option<String> {
+    use ra_ap_syntax::ast::{HasGenericParams, HasName};
+    let strukt = field.syntax().ancestors().find_map(ast::Struct::cast)?;
+    let params: Vec<String> = strukt
+        .generic_param_list()?
+        .type_or_const_params()
+        .filter_map(|param| match param {
+            ast::TypeOrConstParam::Type(param) => Some(param.name()?.text().to_string()),
+            ast::TypeOrConstParam::Const(_) => None,
+        })
+        .collect();
+    let names: Vec<String> = ty
+        .syntax()
+        .descendants()
+        .filter_map(ast::NameRef::cast)
+        .map(|name| name.text().to_string())
+        .collect();
+    if names.iter().any(|name| name == "Mutex" || name == "RwLock") {
+        return None;
+    }
+    names.into_iter().find(|name| params.contains(name))
 }
 
 /// Whether a declared type mentions a `Mutex` or `RwLock` (then a fn taking it would not take

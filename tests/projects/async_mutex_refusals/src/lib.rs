@@ -70,3 +70,28 @@ pub async fn generic_uses() -> usize {
     drop(counter);
     count
 }
+
+/// A generic holder: each constructor chooses what it holds, a `RefCell` here, a `Mutex`
+/// there. The refusal names the generic field, not the first constructor found.
+pub struct Shared<T> {
+    inner: Arc<T>,
+}
+
+impl Shared<std::cell::RefCell<u32>> {
+    pub fn local() -> Self {
+        Shared { inner: Arc::new(std::cell::RefCell::new(0)) }
+    }
+}
+
+impl Shared<Mutex<u32>> {
+    pub fn shared() -> Self {
+        Shared { inner: Arc::new(Mutex::new(0)) }
+    }
+
+    pub async fn bump(&self) -> u32 {
+        let mut guard = self.inner.lock().unwrap();
+        tick().await;
+        *guard += 1;
+        *guard
+    }
+}
