@@ -153,6 +153,7 @@ fn run_options(common: &Common) -> RunOptions {
         },
         semantic: common.semantic,
         semantic_for_async_mutex: false,
+        prefilter: true,
     }
 }
 

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use ra_ap_syntax::{AstNode, Parse, SourceFile};
 use rayon::prelude::*;
 
-use crate::analyse::{self, CheckOptions, imports::Imports, index::ItemIndex};
+use crate::analyse::{self, CheckOptions, imports::Imports, index::ItemIndex, prefilter};
 use crate::config::{self, Config, ConfigError, ConfigRequest};
 use crate::discover::{self, DiscoverError, Edition, SourceFileEntry};
 use crate::edit::engine::{FileFixes, FixOptions, fix_file_with};
@@ -39,6 +39,10 @@ pub struct RunOptions {
     /// In `auto` mode, also load it for findings the async-mutex transform would fix
     /// (`fix` sets this; `check` does not need types for them).
     pub semantic_for_async_mutex: bool,
+    /// Skip awaiting files whose text names nothing that hands out a guard (see
+    /// `analyse::prefilter`); off, every awaiting file is parsed and analysed. Only tests that
+    /// the prefilter loses nothing turn it off.
+    pub prefilter: bool,
 }
 
 impl Default for RunOptions {
@@ -49,6 +53,7 @@ impl Default for RunOptions {
             config: ConfigRequest::default(),
             semantic: SemanticMode::Auto,
             semantic_for_async_mutex: false,
+            prefilter: true,
         }
     }
 }
@@ -141,8 +146,13 @@ impl Indexes {
 struct ReadFile {
     entry: SourceFileEntry,
     source: LoadedSource,
-    parse: Option<Parse<SourceFile>>,
+    /// It awaits (or calls an awaiting macro) and no `allow` rule silences it.
+    awaits: bool,
+    /// It may declare something the crate index needs (see `may_declare_locks`).
+    declares: bool,
+    /// Decided by `select_and_index`: it awaits and may hold a guard.
     wants_analysis: bool,
+    parse: Option<Parse<SourceFile>>,
 }
 
 pub fn check_path(path: &Path, options: RunOptions) -> Result<CheckRun, RunError> {
@@ -162,28 +172,31 @@ pub fn check_path(path: &Path, options: RunOptions) -> Result<CheckRun, RunError
         discovery.files.retain(|file| !config.is_excluded(&file.path));
     }
     let files_scanned = discovery.files.len();
-    let extra_words: Vec<&str> = config
+    let configured_words: Vec<String> = config
         .extra_guard_types
         .iter()
-        .map(|name| crate::analyse::types::last_segment(name))
+        .map(|name| crate::analyse::types::last_segment(name).to_owned())
         .collect();
     let results: Vec<Result<ReadFile, FailedFile>> = discovery
         .files
         .into_par_iter()
-        .map(|entry| read_and_prefilter(entry, &extra_words))
+        .map(|entry| read_and_prefilter(entry, &configured_words))
         .collect();
     let mut read = Vec::new();
     let mut failed = Vec::new();
     for result in results {
         match result {
             Ok(mut file) => {
-                file.wants_analysis &= !config.allows_file(&file.entry.path);
+                file.awaits &= !config.allows_file(&file.entry.path);
                 read.push(file);
             }
             Err(failure) => failed.push(failure),
         }
     }
-    let indexes = build_indexes(&read, &config);
+    let every_awaiting_file = options.semantic == SemanticMode::Always || !options.prefilter;
+    let (indexes, read, index_failures) =
+        select_and_index(read, &config, &configured_words, every_awaiting_file);
+    failed.extend(index_failures);
     let analysed: Vec<Result<CheckedFile, FailedFile>> = read
         .into_par_iter()
         .filter(|file| file.wants_analysis)
@@ -413,42 +426,169 @@ pub fn findings_gone(run: &CheckRun, file: &CheckedFile, new_text: &str) -> Vec<
         .collect()
 }
 
-/// `extra_words`: names of configured guard types, which make a file worth indexing too.
+/// Reads a file and looks at its text: whether it awaits, whether it may declare something the
+/// index needs (`configured_words`, the configured guard types' names, count too). Parsing
+/// waits until `select_and_index` knows the file is needed.
 fn read_and_prefilter(
     entry: SourceFileEntry,
-    extra_words: &[&str],
+    configured_words: &[String],
 ) -> Result<ReadFile, FailedFile> {
     let source = match parse::read_source(&entry.path) {
         Ok(source) => source,
         Err(error) => return Err(FailedFile { message: load_error_message(&error), entry }),
     };
-    let wants_analysis = analyse::may_have_findings(&source.text);
-    let wants_index = wants_analysis
-        || analyse::may_declare_locks(&source.text)
-        || extra_words.iter().any(|word| source.text.contains(word));
-    let parse = if wants_index {
-        match parse::parse_source(&source.text, entry.edition) {
-            Ok(parse) => {
-                if let Some(depth) = parse::too_deep(parse.tree().syntax()) {
-                    let message = format!(
-                        "too deeply nested for guardfix ({depth} levels of syntax; it analyses up to {}): the file was skipped, nothing was changed",
-                        parse::MAX_NESTING
-                    );
-                    return Err(FailedFile { entry, message });
-                }
-                Some(parse)
+    let awaits = prefilter::may_have_findings(&source.text);
+    let declares = prefilter::may_declare_locks(&source.text)
+        || configured_words.iter().any(|word| source.text.contains(word.as_str()));
+    Ok(ReadFile { entry, source, awaits, declares, wants_analysis: false, parse: None })
+}
+
+/// Parses a file, or says why it cannot be analysed (a parser crash, nesting too deep).
+fn parse_for_guardfix(entry: &SourceFileEntry, text: &str) -> Result<Parse<SourceFile>, String> {
+    match parse::parse_source(text, entry.edition) {
+        Ok(parse) => match parse::too_deep(parse.tree().syntax()) {
+            Some(depth) => Err(format!(
+                "too deeply nested for guardfix ({depth} levels of syntax; it analyses up to {}): the file was skipped, nothing was changed",
+                parse::MAX_NESTING
+            )),
+            None => Ok(parse),
+        },
+        Err(panic) => Err(format!(
+            "the Rust parser crashed on this file ({panic}); it was skipped, nothing was changed"
+        )),
+    }
+}
+
+/// Decides which files are analysed and builds the indexes they need, parsing only those
+/// files and the declaring files of their crates:
+/// 1. a file that awaits and spells an acquiring method, a guard type or a locking word
+///    (`prefilter::may_hold_guards`) is analysed (every awaiting file is, with
+///    `every_awaiting_file`);
+/// 2. a crate with such a file, or with an awaiting file and a declaring file that names a
+///    guard type, gets its index (its declaring files parsed);
+/// 3. an awaiting file of such a crate that mentions one of the crate's guard-giving names
+///    (`fn state(&self) -> MutexGuard<…>`, a struct holding a guard) is analysed too.
+///
+/// Crates whose awaiting files touch no lock are not parsed at all.
+fn select_and_index(
+    read: Vec<ReadFile>,
+    config: &Config,
+    configured_words: &[String],
+    every_awaiting_file: bool,
+) -> (Indexes, Vec<ReadFile>, Vec<FailedFile>) {
+    let mut by_crate: HashMap<String, Vec<ReadFile>> = HashMap::new();
+    for file in read {
+        by_crate.entry(index_key(&file.entry)).or_default().push(file);
+    }
+    let mut empty = ItemIndex::default();
+    empty.add_extra_guard_types(config.extra_guard_types.iter().cloned());
+    let outcomes: Vec<(String, Option<ItemIndex>, Vec<ReadFile>, Vec<FailedFile>)> = by_crate
+        .into_par_iter()
+        .map(|(key, files)| {
+            let (index, files, failed) =
+                select_in_crate(files, &empty, configured_words, every_awaiting_file);
+            (key, index, files, failed)
+        })
+        .collect();
+    let mut by_package = HashMap::new();
+    let mut files = Vec::new();
+    let mut failed = Vec::new();
+    for (key, index, crate_files, crate_failed) in outcomes {
+        if let Some(index) = index {
+            by_package.insert(key, index);
+        }
+        files.extend(crate_files);
+        failed.extend(crate_failed);
+    }
+    files.sort_by(|a, b| a.entry.path.cmp(&b.entry.path));
+    empty.finish();
+    (Indexes { by_package, empty }, files, failed)
+}
+
+/// `select_and_index` for one crate's files (in path order on return). The index is `None`
+/// when no file of the crate is analysed.
+fn select_in_crate(
+    mut files: Vec<ReadFile>,
+    empty: &ItemIndex,
+    configured_words: &[String],
+    every_awaiting_file: bool,
+) -> (Option<ItemIndex>, Vec<ReadFile>, Vec<FailedFile>) {
+    files.sort_by(|a, b| a.entry.path.cmp(&b.entry.path));
+    let guarding_map =
+        files.iter().any(|file| file.declares && prefilter::mentions_guarding_map(&file.source.text));
+    let mut words = prefilter::GuardWords::new(guarding_map, configured_words, &[]);
+    files.par_iter_mut().filter(|file| file.awaits).for_each(|file| {
+        file.wants_analysis =
+            every_awaiting_file || prefilter::may_hold_guards(&file.source.text, &words);
+    });
+    let undecided = |file: &ReadFile| file.awaits && !file.wants_analysis;
+    let needs_index = files.iter().any(|file| file.wants_analysis)
+        || (files.iter().any(undecided)
+            && files.iter().any(|file| {
+                file.declares && prefilter::names_guard_type(&file.source.text, configured_words)
+            }));
+    if !needs_index {
+        return (None, files, Vec::new());
+    }
+    let parse_failures: Vec<Option<String>> = files
+        .par_iter_mut()
+        .map(|file| {
+            if !(file.declares || file.wants_analysis) {
+                return None;
             }
-            Err(panic) => {
-                let message = format!(
-                    "the Rust parser crashed on this file ({panic}); it was skipped, nothing was changed"
-                );
-                return Err(FailedFile { entry, message });
+            match parse_for_guardfix(&file.entry, &file.source.text) {
+                Ok(parse) => {
+                    file.parse = Some(parse);
+                    None
+                }
+                Err(message) => Some(message),
+            }
+        })
+        .collect();
+    // A file that cannot be parsed is reported once and left out of everything else.
+    let mut failed = Vec::new();
+    let mut kept = Vec::with_capacity(files.len());
+    for (file, failure) in files.into_iter().zip(parse_failures) {
+        match failure {
+            Some(message) => failed.push(FailedFile { entry: file.entry, message }),
+            None => kept.push(file),
+        }
+    }
+    let mut files = kept;
+    let parts: Vec<Option<ItemIndex>> = files
+        .par_iter()
+        .map(|file| {
+            let parse = file.parse.as_ref().filter(|_| file.declares)?;
+            let tree = parse.tree();
+            let imports = Imports::collect(tree.syntax());
+            Some(ItemIndex::of_file(tree.syntax(), &imports))
+        })
+        .collect();
+    let mut index = empty.clone();
+    parts.iter().flatten().for_each(|part| index.merge(part));
+    index.finish();
+    let names = index.guard_giving_names();
+    if !names.is_empty() {
+        words.add(names);
+        let promoted: Vec<usize> = files
+            .par_iter()
+            .enumerate()
+            .filter(|(_, file)| undecided(file))
+            .filter(|(_, file)| prefilter::may_hold_guards(&file.source.text, &words))
+            .map(|(at, _)| at)
+            .collect();
+        for at in promoted {
+            let file = &mut files[at];
+            match parse_for_guardfix(&file.entry, &file.source.text) {
+                Ok(parse) => {
+                    file.parse = Some(parse);
+                    file.wants_analysis = true;
+                }
+                Err(message) => failed.push(FailedFile { entry: file.entry.clone(), message }),
             }
         }
-    } else {
-        None
-    };
-    Ok(ReadFile { entry, source, parse, wants_analysis })
+    }
+    (Some(index), files, failed)
 }
 
 fn load_error_message(error: &LoadError) -> String {
@@ -469,25 +609,6 @@ pub fn index_key(entry: &SourceFileEntry) -> String {
         .find(|folder| folder.join("Cargo.toml").is_file())
         .map(|folder| folder.display().to_string())
         .unwrap_or_default()
-}
-
-/// Crate indexes, one per `index_key`, built from every parsed file, lookups precomputed.
-fn build_indexes(files: &[ReadFile], config: &Config) -> Indexes {
-    let mut empty = ItemIndex::default();
-    empty.add_extra_guard_types(config.extra_guard_types.iter().cloned());
-    let mut by_package: HashMap<String, ItemIndex> = HashMap::new();
-    for file in files {
-        let Some(parse) = &file.parse else { continue };
-        let tree = parse.tree();
-        let imports = Imports::collect(tree.syntax());
-        by_package
-            .entry(index_key(&file.entry))
-            .or_insert_with(|| empty.clone())
-            .add_file(tree.syntax(), &imports);
-    }
-    by_package.par_iter_mut().for_each(|(_, index)| index.finish());
-    empty.finish();
-    Indexes { by_package, empty }
 }
 
 fn analyse_file(

@@ -97,9 +97,9 @@ fn clean_crate_exits_0() {
     assert_eq!(lines[0]["files_scanned"], 1);
 }
 
-/// The parser input must also get past the prefilter: a file without `await` or any lock word is
+/// The parser input must also get past the prefilter: a file without `await` and a lock word is
 /// never parsed, so `---\n-│\n` alone could not crash anything.
-const PARSER_PANIC: &str = "---\n-│\nasync fn f() { g().await }\n";
+const PARSER_PANIC: &str = "---\n-│\nasync fn f() { g().await; m.lock(); }\n";
 
 #[test]
 fn unreadable_files_are_errors_and_the_others_are_still_analysed() {
@@ -137,10 +137,16 @@ fn unreadable_files_are_errors_and_the_others_are_still_analysed() {
 fn a_too_deeply_nested_file_is_an_error_and_the_others_are_still_analysed() {
     let dir = tempfile::tempdir().expect("temp dir");
     let deep = format!(
-        "async fn tick() {{}}\npub async fn sum() -> u64 {{ tick().await; 0{} }}\n",
+        "async fn tick() {{}}\npub async fn sum(m: &std::sync::Mutex<u64>) -> u64 {{ tick().await; *m.lock().unwrap(){} }}\n",
         " + 1".repeat(20_000)
     );
     write(dir.path(), "a_deep.rs", deep.as_bytes());
+    // As deep, but naming nothing that hands out a guard: never parsed, so no error.
+    let lockless = format!(
+        "async fn tick() {{}}\npub async fn total() -> u64 {{ tick().await; 0{} }}\n",
+        " + 1".repeat(20_000)
+    );
+    write(dir.path(), "d_lockless.rs", lockless.as_bytes());
     // Deep but within bounds: analysed, and its guard found.
     let nested = format!(
         "use std::sync::Mutex;\nasync fn tick() {{}}\npub async fn f(m: &Mutex<u64>) -> u64 {{\n    let g = m.lock().unwrap();\n    tick().await;\n    *g{}\n}}\n",

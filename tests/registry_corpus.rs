@@ -32,7 +32,16 @@ fn pinned_crates() -> Vec<(String, String, PathBuf)> {
         .expect("rustc names its host");
     let fetch = cargo(&["fetch", "--locked", "--target", &host]);
     assert!(fetch.status.success(), "cargo fetch: {}", String::from_utf8_lossy(&fetch.stderr));
-    let metadata = cargo(&["metadata", "--locked", "--offline", "--format-version", "1"]);
+    // Only the host's packages were fetched: metadata over every platform would want the rest.
+    let metadata = cargo(&[
+        "metadata",
+        "--locked",
+        "--offline",
+        "--format-version",
+        "1",
+        "--filter-platform",
+        &host,
+    ]);
     assert!(metadata.status.success(), "{}", String::from_utf8_lossy(&metadata.stderr));
     let metadata: serde_json::Value = serde_json::from_slice(&metadata.stdout).unwrap();
     let crates: Vec<(String, String, PathBuf)> = metadata["packages"]
@@ -92,4 +101,52 @@ fn registry_crates_have_exactly_the_expected_findings() {
         unexpected.is_empty() && missing.is_empty(),
         "not in expected.txt (false alarms?): {unexpected:#?}\nexpected but not found: {missing:#?}"
     );
+}
+
+/// Every finding (async locks' included) and every candidate for types, by file and place.
+fn findings_of(folder: &Path, prefilter: bool) -> BTreeSet<String> {
+    use guardfix::analyse::CheckOptions;
+    use guardfix::driver::{RunOptions, check_path};
+    let options = RunOptions {
+        check: CheckOptions { include_async_locks: true },
+        semantic: guardfix::semantic::SemanticMode::Never,
+        prefilter,
+        ..RunOptions::default()
+    };
+    let run = check_path(folder, options).expect("the folder can be checked");
+    let mut seen = BTreeSet::new();
+    for file in &run.checked {
+        let path = file.entry.path.display();
+        for finding in &file.findings {
+            seen.insert(format!("{path}:{} {:?}", finding.acquire.start, finding.kind));
+        }
+        for candidate in &file.candidates {
+            seen.insert(format!("{path}:{} candidate", candidate.start));
+        }
+    }
+    for failure in &run.failed {
+        seen.insert(format!("{} failed", failure.entry.path.display()));
+    }
+    seen
+}
+
+/// The text prefilter (`analyse::prefilter`) only skips files that cannot hold a guard: with it
+/// and without it, the same findings and the same candidates for types, on the registry crates
+/// and on every fixture of this repository.
+#[test]
+fn the_prefilter_loses_no_finding() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut folders: Vec<PathBuf> =
+        ["transforms", "tests/corpus", "demo"].iter().map(|folder| root.join(folder)).collect();
+    folders.extend(pinned_crates().into_iter().map(|(_, _, folder)| folder));
+    let mut compared = 0;
+    for folder in folders {
+        let with = findings_of(&folder, true);
+        let without = findings_of(&folder, false);
+        let lost: Vec<&String> = without.difference(&with).collect();
+        let gained: Vec<&String> = with.difference(&without).collect();
+        assert!(lost.is_empty() && gained.is_empty(), "{}: lost {lost:#?}\ngained {gained:#?}", folder.display());
+        compared += without.len();
+    }
+    assert!(compared > 100, "the comparison saw findings: {compared}");
 }

@@ -6,7 +6,9 @@
 //! written (`TypeExpr`, names resolved through the declaring file's imports) and turned into
 //! `Ty`s on demand, because an alias may be declared in a file read later.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
 
 use ra_ap_syntax::{AstNode, SyntaxNode, ast, ast::HasName};
 
@@ -17,26 +19,36 @@ use super::types::{
     Ty, TypeExpr, is_element_collection, is_transparent_wrapper, last_segment, type_expr,
 };
 
-#[derive(Clone, Debug, Default)]
+///
+/// The declarations are kept in ordered maps so one file's part (`ItemIndex::of_file`)
+/// serializes the same way every time: the persistent cache (`src/cache.rs`) stores it and
+/// fingerprints it, and `merge` rebuilds the crate's index from the parts without parsing.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ItemIndex {
     /// Struct name → field name (or tuple index) → type. Several structs may share a name.
-    structs: HashMap<String, Vec<HashMap<String, TypeExpr>>>,
-    aliases: HashMap<String, TypeExpr>,
-    statics: HashMap<String, TypeExpr>,
-    free_fns: HashMap<String, Vec<TypeExpr>>,
+    structs: BTreeMap<String, Vec<Fields>>,
+    aliases: BTreeMap<String, TypeExpr>,
+    statics: BTreeMap<String, TypeExpr>,
+    free_fns: BTreeMap<String, Vec<TypeExpr>>,
     /// Method name → (the impl's self type name, return type).
-    methods: HashMap<String, Vec<(Option<String>, TypeExpr)>>,
+    methods: BTreeMap<String, Vec<(Option<String>, TypeExpr)>>,
     /// Name → the other crates' paths the crate re-exports under it (`pub use
     /// tokio::sync::RwLock;` in a `locks` module): `crate::locks::RwLock` is tokio's.
-    reexports: HashMap<String, Vec<String>>,
+    reexports: BTreeMap<String, Vec<String>>,
     /// Types the configuration says are guards (a user's RAII wrapper), as written there.
+    #[serde(skip)]
     extra_guard_types: Vec<String>,
     /// Fns whose findings the configuration silences; set on one file's copy of the index.
+    #[serde(skip)]
     allowed_fns: Vec<String>,
     /// Answers computed once by `finish`, so lookups during the walk are O(1) even in a crate
     /// with thousands of structs. Empty until `finish` runs (lookups then compute directly).
+    #[serde(skip)]
     cache: Cache,
 }
+
+/// One struct's fields: field name (or tuple index) → type.
+type Fields = BTreeMap<String, TypeExpr>;
 
 #[derive(Clone, Debug, Default)]
 struct Cache {
@@ -83,6 +95,85 @@ impl ItemIndex {
         }
     }
 
+    /// What one file declares, on its own: the part `merge` adds to its crate's index.
+    pub fn of_file(root: &SyntaxNode, imports: &Imports) -> ItemIndex {
+        let mut part = ItemIndex::default();
+        part.add_file(root, imports);
+        part
+    }
+
+    /// Adds one file's declarations (`of_file`) as `add_file` would have added them: merging
+    /// the crate's files' parts in path order gives the index `add_file` builds in that order.
+    pub fn merge(&mut self, part: &ItemIndex) {
+        self.cache = Cache::default();
+        for (name, defs) in &part.structs {
+            let own = self.structs.entry(name.clone()).or_default();
+            for fields in defs {
+                if !own.contains(fields) {
+                    own.push(fields.clone());
+                }
+            }
+        }
+        self.aliases.extend(part.aliases.iter().map(|(k, v)| (k.clone(), v.clone())));
+        self.statics.extend(part.statics.iter().map(|(k, v)| (k.clone(), v.clone())));
+        for (name, rets) in &part.free_fns {
+            self.free_fns.entry(name.clone()).or_default().extend(rets.iter().cloned());
+        }
+        for (name, rets) in &part.methods {
+            self.methods.entry(name.clone()).or_default().extend(rets.iter().cloned());
+        }
+        for (name, paths) in &part.reexports {
+            let own = self.reexports.entry(name.clone()).or_default();
+            for path in paths {
+                if !own.contains(path) {
+                    own.push(path.clone());
+                }
+            }
+        }
+    }
+
+    /// Whether the file declares nothing the index keeps.
+    pub fn is_empty(&self) -> bool {
+        self.structs.is_empty()
+            && self.aliases.is_empty()
+            && self.statics.is_empty()
+            && self.free_fns.is_empty()
+            && self.methods.is_empty()
+            && self.reexports.is_empty()
+    }
+
+    /// The names through which a value of this crate can hold a guard without any acquiring
+    /// call in sight: fns and methods whose (awaited) result holds one, and structs and
+    /// aliases that hold one. A file that mentions none of them, no acquiring method and no
+    /// guard type cannot hold a guard (see `analyse::may_hold_guards`). Call after `finish`.
+    pub fn guard_giving_names(&self) -> Vec<String> {
+        let mut names = Vec::new();
+        let strip = |name: &str| name.strip_suffix(AWAITED).unwrap_or(name).to_owned();
+        for (name, rets) in &self.free_fns {
+            if rets.iter().any(|ret| self.resolve(ret, None).is_guard()) {
+                names.push(strip(name));
+            }
+        }
+        for (name, rets) in &self.methods {
+            if rets.iter().any(|(owner, ret)| self.resolve(ret, owner.as_deref()).is_guard()) {
+                names.push(strip(name));
+            }
+        }
+        for name in self.structs.keys() {
+            if self.struct_as_ty(name, 0).is_guard() {
+                names.push(name.clone());
+            }
+        }
+        for (name, ty) in self.aliases.iter().chain(&self.statics) {
+            if self.resolve(ty, None).is_guard() {
+                names.push(name.clone());
+            }
+        }
+        names.sort();
+        names.dedup();
+        names
+    }
+
     fn add_reexports(&mut self, use_item: &ast::Use) {
         use ra_ap_syntax::ast::HasVisibility;
         if use_item.visibility().is_none() {
@@ -109,7 +200,7 @@ impl ItemIndex {
 
     fn add_struct(&mut self, strukt: &ast::Struct, imports: &Imports) {
         let Some(name) = strukt.name() else { return };
-        let mut fields = HashMap::new();
+        let mut fields = Fields::new();
         match strukt.field_list() {
             Some(ast::FieldList::RecordFieldList(list)) => {
                 for field in list.fields() {
@@ -445,7 +536,7 @@ impl ItemIndex {
             return ty.clone();
         }
         // Several structs of this name (in different modules): a guard only if every one is.
-        let guard_of = |fields: &HashMap<String, TypeExpr>| {
+        let guard_of = |fields: &Fields| {
             fields.values().find_map(|field| {
                 match self.resolve_at_depth(field, Some(name), depth + 1) {
                     guard @ Ty::Guard(..) => Some(guard),

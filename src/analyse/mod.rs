@@ -13,6 +13,7 @@ pub mod lock_types;
 pub mod macros;
 pub mod mentions;
 pub mod ownership;
+pub mod prefilter;
 pub mod suppress;
 pub mod types;
 
@@ -31,28 +32,7 @@ pub struct CheckOptions {
     pub include_async_locks: bool,
 }
 
-/// Words without which a file cannot hold a guard across an await: no `await` keyword and no
-/// awaiting macro means nothing to report, so the file need not even be parsed.
-pub fn may_have_findings(text: &str) -> bool {
-    text.contains("await") || text.contains("select!") || text.contains("join!")
-}
-
-/// Words without which a file declares nothing the index needs (locks, guards, their
-/// aliases and the structs and fns that hold or return them).
-pub fn may_declare_locks(text: &str) -> bool {
-    const WORDS: &[&str] = &[
-        "Mutex",
-        "RwLock",
-        "RefCell",
-        "Guard",
-        "Ref<",
-        "RefMut",
-        "DashMap",
-        "Semaphore",
-        "Permit",
-    ];
-    WORDS.iter().any(|word| text.contains(word))
-}
+pub use prefilter::{may_declare_locks, may_have_findings};
 
 /// Analyses one file with an index of that file alone.
 pub fn check_source(text: &str, edition: Edition, options: CheckOptions) -> Vec<Finding> {

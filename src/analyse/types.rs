@@ -12,7 +12,7 @@ use super::imports::Imports;
 use super::lock_types::{LockClass, LockFamily};
 
 /// A written type, names resolved through imports (`Mutex` → `std::sync::Mutex`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TypeExpr {
     Path { path: String, args: Vec<TypeExpr> },
     Ref(Box<TypeExpr>),

@@ -1,0 +1,215 @@
+//! Text prefilters: which files are worth parsing, decided from their text alone.
+//!
+//! Most files of an async workspace await something and lock nothing. A guard alive at an await
+//! needs both an await and something that hands out a guard, and that something has a name the
+//! file must spell: an acquiring method (`lock`, `read`, `borrow_mut`, `acquire`…), a guard type
+//! (`MutexGuard`, `Ref`, `SemaphorePermit`, a configured one), a name whose words say it locks
+//! or hands out a guard (the candidates `--semantic auto` asks types about), or one of the
+//! crate's own fns, structs and aliases that give or hold a guard (the crate index knows them).
+//! These checks look at whole identifiers, so `block_on` or `spawn_blocking` do not count as
+//! `lock`, and they may say yes for nothing (`file.read(…)`), never no for a guard.
+
+use std::collections::HashSet;
+
+use super::lock_types::FAMILIES;
+
+/// Words without which a file cannot hold a guard across an await: no `await` keyword and no
+/// awaiting macro means nothing to report, so the file need not even be parsed.
+pub fn may_have_findings(text: &str) -> bool {
+    text.contains("await") || text.contains("select!") || text.contains("join!")
+}
+
+/// Words without which a file declares nothing the index needs (locks, guards, their
+/// aliases and the structs and fns that hold or return them).
+pub fn may_declare_locks(text: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "Mutex",
+        "RwLock",
+        "RefCell",
+        "Guard",
+        "Ref<",
+        "RefMut",
+        "DashMap",
+        "Semaphore",
+        "Permit",
+        "Lock",
+    ];
+    WORDS.iter().any(|word| text.contains(word))
+}
+
+/// Whether the crate uses a map whose plain `get`/`entry` hand out guards (dashmap): only then
+/// do those everyday method names count as acquisitions.
+pub fn mentions_guarding_map(text: &str) -> bool {
+    text.contains("DashMap") || text.contains("dashmap")
+}
+
+/// Whether the file names a guard type (so it may declare fns, structs or aliases that give or
+/// hold one): without such a file, a crate has no guard-giving names of its own.
+pub fn names_guard_type(text: &str, configured: &[String]) -> bool {
+    identifiers(text).any(|ident| is_guard_type_word(ident) || configured.iter().any(|c| c == ident))
+}
+
+/// The identifiers of a crate that hand out guards, for `may_hold_guards`.
+#[derive(Clone, Debug, Default)]
+pub struct GuardWords {
+    exact: HashSet<String>,
+}
+
+impl GuardWords {
+    /// Every lock family's acquiring methods (a guarding map's `get`/`entry` only when
+    /// `guarding_map`), the configured guard types' names, and the crate's guard-giving names.
+    pub fn new(guarding_map: bool, configured: &[String], crate_names: &[String]) -> GuardWords {
+        const MAP_METHODS: &[&str] = &["get", "get_mut", "entry", "try_get", "try_get_mut", "try_entry"];
+        let mut exact = HashSet::new();
+        for family in FAMILIES {
+            for method in family.acquire_methods {
+                if guarding_map || !MAP_METHODS.contains(method) {
+                    exact.insert((*method).to_owned());
+                }
+            }
+        }
+        exact.extend(configured.iter().cloned());
+        exact.extend(crate_names.iter().cloned());
+        GuardWords { exact }
+    }
+
+    pub fn add(&mut self, names: impl IntoIterator<Item = String>) {
+        self.exact.extend(names);
+    }
+}
+
+/// Whether a file (that awaits) may hold a guard: one of its identifiers is in `words`, names a
+/// guard type, or has a word that says it locks or hands out a guard (`lock_state`,
+/// `state_guard`, `acquire_slot`).
+pub fn may_hold_guards(text: &str, words: &GuardWords) -> bool {
+    identifiers(text).any(|ident| {
+        words.exact.contains(ident) || is_guard_type_word(ident) || has_guard_word(ident)
+    })
+}
+
+/// Guard types by their names: `…Guard`, `…Permit`, `Ref`, `RefMut`, stdio's `…Lock`s.
+fn is_guard_type_word(ident: &str) -> bool {
+    ident.ends_with("Guard")
+        || ident.ends_with("Permit")
+        || matches!(ident, "Ref" | "RefMut" | "StdoutLock" | "StderrLock" | "StdinLock")
+}
+
+/// Whether one of the snake_case/CamelCase words of `ident` is a locking or guard word: what
+/// `lock_types::may_return_guard` (the candidates for types) and guard type names are made of.
+fn has_guard_word(ident: &str) -> bool {
+    const NEEDLES: &[&str] = &["lock", "Lock", "LOCK", "uard", "UARD", "orrow", "ORROW", "cquire", "CQUIRE", "ermit", "ERMIT"];
+    if ident.len() < 4 || !NEEDLES.iter().any(|needle| ident.contains(needle)) {
+        return false;
+    }
+    const WORDS: &[&str] = &["lock", "locked", "guard", "borrow", "acquire", "permit"];
+    words_of(ident).any(|word| WORDS.iter().any(|w| word.eq_ignore_ascii_case(w)))
+}
+
+/// The words of an identifier: split at `_` and before an upper-case letter that follows a
+/// lower-case one (`RwLockReadGuard` → `Rw`, `Lock`, `Read`, `Guard`).
+fn words_of(ident: &str) -> impl Iterator<Item = &str> {
+    ident.split('_').flat_map(|part| {
+        let bytes = part.as_bytes();
+        let mut starts = vec![0];
+        for i in 1..bytes.len() {
+            if bytes[i].is_ascii_uppercase() && bytes[i - 1].is_ascii_lowercase() {
+                starts.push(i);
+            }
+        }
+        starts.push(bytes.len());
+        (0..starts.len() - 1).map(move |w| &part[starts[w]..starts[w + 1]])
+    })
+}
+
+/// The identifier-like runs of `text` (ASCII letters, digits, `_`, not starting with a digit),
+/// comments and strings included: a prefilter may only err towards parsing.
+fn identifiers(text: &str) -> impl Iterator<Item = &str> {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while at < bytes.len() {
+            let start = at;
+            if bytes[at].is_ascii_alphabetic() || bytes[at] == b'_' {
+                while at < bytes.len() && (bytes[at].is_ascii_alphanumeric() || bytes[at] == b'_') {
+                    at += 1;
+                }
+                return Some(&text[start..at]);
+            }
+            // Skip a run of digits with its suffix (`1u8`) as one token, then any other byte.
+            if bytes[at].is_ascii_digit() {
+                while at < bytes.len() && (bytes[at].is_ascii_alphanumeric() || bytes[at] == b'_') {
+                    at += 1;
+                }
+            } else {
+                at += 1;
+            }
+        }
+        None
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> GuardWords {
+        GuardWords::new(false, &[], &[])
+    }
+
+    #[test]
+    fn acquiring_methods_and_guard_types_count() {
+        for text in [
+            "x.lock().unwrap()",
+            "self.state.read()",
+            "cell.borrow_mut()",
+            "let g: MutexGuard<'_, u8>",
+            "fn f(r: Ref<'_, u8>)",
+            "let p: OwnedSemaphorePermit",
+            "let s = self.lock_state();",
+            "let s = self.state_guard();",
+            "let s = STATE.locked();",
+            "sem.acquire_owned().await",
+            "std::io::stdout().lock()",
+        ] {
+            assert!(may_hold_guards(text, &base()), "{text}");
+        }
+    }
+
+    #[test]
+    fn words_inside_other_words_do_not() {
+        for text in [
+            "rt.block_on(f)",
+            "tokio::task::spawn_blocking(f).await",
+            "let unlocked_count = 1; clock.tick().await",
+            "let reference = 1; x.refresh().await",
+            "map.get(&k); m.entry(k)",
+            "let x = 1u8; foo.await",
+        ] {
+            assert!(!may_hold_guards(text, &base()), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_guarding_map_makes_get_an_acquisition() {
+        let words = GuardWords::new(true, &[], &[]);
+        assert!(may_hold_guards("self.sessions.get(&id)", &words));
+    }
+
+    #[test]
+    fn configured_and_crate_names_count() {
+        let words = GuardWords::new(false, &["Held".to_owned()], &["state".to_owned()]);
+        assert!(may_hold_guards("let h: Held = make();", &words));
+        assert!(may_hold_guards("let s = self.state();", &words));
+        assert!(!may_hold_guards("let s = self.status();", &words));
+    }
+
+    #[test]
+    fn identifier_words() {
+        let words: Vec<&str> = words_of("RwLockReadGuard").collect();
+        assert_eq!(words, ["Rw", "Lock", "Read", "Guard"]);
+        let words: Vec<&str> = words_of("try_lock_for").collect();
+        assert_eq!(words, ["try", "lock", "for"]);
+        assert!(has_guard_word("STATE_LOCK"));
+        assert!(!has_guard_word("Blocking"));
+    }
+}
