@@ -88,6 +88,10 @@ struct Common {
     /// when some are left), always, or never. Needs `rustup component add rust-src`.
     #[arg(long, value_enum, default_value = "auto")]
     semantic: crate::semantic::SemanticMode,
+    /// Neither read nor write the cache of per-file results (kept under cargo's target
+    /// folder, `target/guardfix/`, or the OS cache folder outside cargo).
+    #[arg(long)]
+    no_cache: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -154,6 +158,7 @@ fn run_options(common: &Common) -> RunOptions {
         semantic: common.semantic,
         semantic_for_async_mutex: false,
         prefilter: true,
+        cache: !common.no_cache,
     }
 }
 
@@ -194,7 +199,7 @@ fn print_human(run: &CheckRun, style: HumanStyle) -> std::io::Result<()> {
         let path = failure.entry.display_path.display().to_string();
         writeln!(out, "{}\n", render::human::render_file_error(&path, &failure.message, style))?;
     }
-    for file in &run.checked {
+    for file in run.checked.iter().filter(|file| !file.findings.is_empty()) {
         let path = file.entry.display_path.display().to_string();
         if file.syntax_errors > 0 && !file.findings.is_empty() {
             eprintln!(
@@ -227,7 +232,7 @@ fn print_json(run: &CheckRun) -> std::io::Result<()> {
         let path = failure.entry.display_path.display().to_string();
         writeln!(out, "{}", render::json::error_json(&path, &failure.message))?;
     }
-    for file in &run.checked {
+    for file in run.checked.iter().filter(|file| !file.findings.is_empty()) {
         let path = file.entry.display_path.display().to_string();
         let edition = edition_name(file.entry.edition);
         let lines = render::line_index::LineIndex::new(&file.source.text);

@@ -45,6 +45,8 @@ pub struct Discovery {
     /// Sorted by path, without duplicates.
     pub files: Vec<SourceFileEntry>,
     pub workspace_root: Option<PathBuf>,
+    /// Cargo's build output folder for the workspace, when cargo told (the cache lives there).
+    pub target_directory: Option<PathBuf>,
     /// Things the user should know but that did not stop discovery (a failing `cargo metadata`,
     /// skipped files).
     pub warnings: Vec<String>,
@@ -69,6 +71,16 @@ pub fn parse_edition(s: &str) -> Option<Edition> {
 }
 
 pub fn discover(path: &Path, default_edition: Edition) -> Result<Discovery, DiscoverError> {
+    discover_with(path, default_edition, false)
+}
+
+/// `discover`, where `remember` lets a folder's `cargo metadata` answer be kept in the OS cache
+/// folder and used again while its inputs are unchanged (`check` does, unless `--no-cache`).
+pub fn discover_with(
+    path: &Path,
+    default_edition: Edition,
+    remember: bool,
+) -> Result<Discovery, DiscoverError> {
     let root = fs::canonicalize(path).map_err(|source| match source.kind() {
         io::ErrorKind::NotFound => DiscoverError::NotFound { path: path.to_owned() },
         _ => DiscoverError::Unreadable { path: path.to_owned(), source },
@@ -79,7 +91,7 @@ pub fn discover(path: &Path, default_edition: Edition) -> Result<Discovery, Disc
     if !root.is_dir() {
         return Err(DiscoverError::NotRustFile { path: path.to_owned() });
     }
-    Ok(discover_folder(&root, default_edition))
+    Ok(discover_folder(&root, default_edition, remember))
 }
 
 /// One file, named by the user: analysed even if ignored, with its package's edition if any.
@@ -118,6 +130,7 @@ fn discover_file(
                     default_edition.number()
                 )),
             }
+            discovery.target_directory = project.target_directory;
             discovery.workspace_root = Some(project.workspace_root);
         }
     }
@@ -125,19 +138,36 @@ fn discover_file(
     Ok(discovery)
 }
 
-fn discover_folder(root: &Path, default_edition: Edition) -> Discovery {
+fn discover_folder(root: &Path, default_edition: Edition, remember: bool) -> Discovery {
     let mut discovery = Discovery::default();
     let manifest = nearest_manifest(root);
-    let project = match manifest.as_deref().map(|m| load_project(m, default_edition)) {
-        Some(Ok(project)) => Some(project),
-        Some(Err(failure)) => {
-            discovery.warnings.push(metadata_warning(&failure, root, default_edition));
-            None
+    // `cargo metadata` takes longer than the rest of a warm check: what it said last time is
+    // used again while every manifest and cargo setting it read is unchanged.
+    let mut remembered = manifest
+        .as_deref()
+        .filter(|_| remember)
+        .and_then(|m| remembered_metadata(m, root, default_edition));
+    let (project, tree) = match remembered.take() {
+        Some((project, tree)) => (Some(project), tree),
+        None => {
+            let project = match manifest.as_deref().map(|m| load_project(m, default_edition)) {
+                Some(Ok(project)) => Some(project),
+                Some(Err(failure)) => {
+                    discovery.warnings.push(metadata_warning(&failure, root, default_edition));
+                    None
+                }
+                None => None,
+            };
+            let target_dir = project.as_ref().and_then(|p| p.target_directory.as_deref());
+            let tree = walk(root, target_dir, &mut discovery.warnings);
+            if let (true, Some(manifest), Some(project)) =
+                (remember, manifest.as_deref(), project.as_ref())
+            {
+                remember_metadata(manifest, root, project, &tree);
+            }
+            (project, tree)
         }
-        None => None,
     };
-    let target_dir = project.as_ref().and_then(|p| p.target_directory.as_deref());
-    let tree = walk(root, target_dir, &mut discovery.warnings);
 
     let Some(mut project) = project else {
         if manifest.is_none()
@@ -191,6 +221,7 @@ fn discover_folder(root: &Path, default_edition: Edition) -> Discovery {
             first.display()
         ));
     }
+    discovery.target_directory = project.target_directory.clone();
     discovery.workspace_root = Some(project.workspace_root);
     discovery
 }
@@ -233,6 +264,8 @@ struct Project {
     target_directory: Option<PathBuf>,
     packages: Vec<Package>,
     warnings: Vec<String>,
+    /// `cargo metadata`'s output as it printed it (kept so it can be remembered).
+    raw: Vec<u8>,
 }
 
 #[derive(Debug)]
@@ -302,7 +335,84 @@ fn load_project(manifest: &Path, default_edition: Edition) -> Result<Project, St
     }
     let metadata: Metadata = serde_json::from_slice(&output.stdout)
         .map_err(|e| failed(format!("unexpected output: {e}")))?;
-    Ok(project_from_metadata(metadata, default_edition))
+    let mut project = project_from_metadata(metadata, default_edition);
+    project.raw = output.stdout;
+    Ok(project)
+}
+
+/// A `cargo metadata` answer kept for a folder, with what it depended on.
+#[derive(serde::Serialize, Deserialize)]
+struct RememberedMetadata {
+    raw: Vec<u8>,
+    /// Hash of every manifest the walk met, the workspace's, the `.cargo/config.toml`s cargo
+    /// reads and the environment that moves the target folder.
+    inputs: u128,
+}
+
+fn metadata_memory(manifest: &Path, root: &Path) -> Option<PathBuf> {
+    let key = PathBuf::from(format!("{}\n{}", manifest.display(), root.display()));
+    let folder = crate::cache::location(None, &key)?;
+    Some(folder.join("cargo-metadata"))
+}
+
+fn metadata_inputs(manifest: &Path, workspace_root: &Path, tree: &Tree) -> u128 {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let mut add_file = |path: &Path| {
+        hasher.update(path.as_os_str().as_encoded_bytes());
+        hasher.update(&std::fs::read(path).unwrap_or_default());
+    };
+    add_file(manifest);
+    add_file(&workspace_root.join("Cargo.toml"));
+    for dir in &tree.manifest_dirs {
+        add_file(&dir.join("Cargo.toml"));
+    }
+    for dir in manifest.ancestors().skip(1) {
+        add_file(&dir.join(".cargo/config.toml"));
+        add_file(&dir.join(".cargo/config"));
+    }
+    for var in ["CARGO_TARGET_DIR", "CARGO_BUILD_TARGET_DIR", "CARGO_HOME", "CARGO"] {
+        hasher.update(std::env::var_os(var).unwrap_or_default().as_encoded_bytes());
+        hasher.update(b"\0");
+    }
+    hasher.digest128()
+}
+
+fn remember_metadata(manifest: &Path, root: &Path, project: &Project, tree: &Tree) {
+    let Some(file) = metadata_memory(manifest, root) else { return };
+    let inputs = metadata_inputs(manifest, &project.workspace_root, tree);
+    let remembered = RememberedMetadata { raw: project.raw.clone(), inputs };
+    let (Ok(bytes), Some(folder)) = (postcard::to_stdvec(&remembered), file.parent()) else {
+        return;
+    };
+    if std::fs::create_dir_all(folder).is_ok()
+        && let Ok(mut temp) = tempfile::NamedTempFile::new_in(folder)
+    {
+        use std::io::Write as _;
+        if temp.write_all(&bytes).is_ok() {
+            let _ = temp.persist(&file);
+        }
+    }
+}
+
+/// The project and walked tree from the remembered `cargo metadata`, when nothing it depended
+/// on changed (the walk is redone: a new member crate's manifest shows there).
+fn remembered_metadata(
+    manifest: &Path,
+    root: &Path,
+    default_edition: Edition,
+) -> Option<(Project, Tree)> {
+    let bytes = std::fs::read(metadata_memory(manifest, root)?).ok()?;
+    let remembered: RememberedMetadata = postcard::from_bytes(&bytes).ok()?;
+    let metadata: Metadata = serde_json::from_slice(&remembered.raw).ok()?;
+    let mut project = project_from_metadata(metadata, default_edition);
+    let mut warnings = Vec::new();
+    let tree = walk(root, project.target_directory.as_deref(), &mut warnings);
+    if metadata_inputs(manifest, &project.workspace_root, &tree) != remembered.inputs {
+        return None;
+    }
+    project.warnings.extend(warnings);
+    project.raw = remembered.raw;
+    Some((project, tree))
 }
 
 fn first_lines(stderr: &str) -> String {
@@ -350,6 +460,7 @@ fn project_from_metadata(metadata: Metadata, default_edition: Edition) -> Projec
         target_directory: metadata.target_directory.as_deref().map(canonical),
         packages,
         warnings,
+        raw: Vec::new(),
     }
 }
 

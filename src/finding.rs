@@ -4,10 +4,12 @@
 //! `plan/` picks a transform. Serialized field names are part of the JSON schema documented in
 //! the README, so rename with care.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A half-open byte range `start..end` in the file's text.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct Span {
     pub start: u32,
     pub end: u32,
@@ -40,7 +42,7 @@ impl From<Span> for ra_ap_syntax::TextRange {
 }
 
 /// What kind of problem a finding is. Each kind has its own clippy lint name for suppression.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FindingKind {
     /// A blocking lock's guard (std, parking_lot, spin, dashmap, stdio…) is alive at an `.await`.
@@ -71,7 +73,7 @@ impl FindingKind {
 }
 
 /// Why the guard is still alive at the await: the language rule that keeps it there.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum HeldBecause {
     /// `let g = m.lock()…;` lives to the end of its block.
@@ -107,7 +109,7 @@ pub enum HeldBecause {
 }
 
 /// How a fix for the finding would look; chosen by `plan/`, shown in the diagnostic's help line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Strategy {
     Scope,
@@ -132,7 +134,7 @@ impl Strategy {
 }
 
 /// One guard alive at one or more awaits.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     pub kind: FindingKind,
     /// The lock family, as a path: `std::sync::Mutex`, `parking_lot::RwLock`, `core::cell::RefCell`…
@@ -167,7 +169,7 @@ pub struct Finding {
 }
 
 /// The outcome of planning a fix for one finding, for `check`'s help line.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Planned {
     /// `fix` applies this strategy (MachineApplicable).
     Fix(Strategy),

@@ -5,9 +5,11 @@
 //! → `render` (diagnostics, JSON, diffs). `fix` is the fix pipeline over a whole PATH, shared by
 //! `guardfix fix` and `batch` (snapshot migrate → review → apply): per-file fixes, the lock
 //! switch over the workspace, atomic writes, and `cargo check` to take back what breaks.
+//! `cache` keeps per-file results between runs, keyed by content.
 
 pub mod analyse;
 pub mod batch;
+pub mod cache;
 pub mod cli;
 pub mod cli_batch;
 pub mod cli_fix;

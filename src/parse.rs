@@ -101,8 +101,11 @@ pub fn read_source(path: &Path) -> Result<LoadedSource, LoadError> {
         Some(rest) => (true, rest),
         None => (false, raw),
     };
-    let line_endings = LineEndings::detect(raw);
-    let text = raw.replace("\r\n", "\n");
+    // Most files have no `\r` at all: then there is nothing to detect or replace.
+    let (line_endings, text) = match memchr::memchr(b'\r', raw.as_bytes()) {
+        None => (LineEndings::detect(""), raw.to_owned()),
+        Some(_) => (LineEndings::detect(raw), raw.replace("\r\n", "\n")),
+    };
     Ok(LoadedSource { bytes, text, line_endings, bom })
 }
 

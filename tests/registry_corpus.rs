@@ -145,7 +145,11 @@ fn the_prefilter_loses_no_finding() {
         let without = findings_of(&folder, false);
         let lost: Vec<&String> = without.difference(&with).collect();
         let gained: Vec<&String> = with.difference(&without).collect();
-        assert!(lost.is_empty() && gained.is_empty(), "{}: lost {lost:#?}\ngained {gained:#?}", folder.display());
+        assert!(
+            lost.is_empty() && gained.is_empty(),
+            "{}: lost {lost:#?}\ngained {gained:#?}",
+            folder.display()
+        );
         compared += without.len();
     }
     assert!(compared > 100, "the comparison saw findings: {compared}");

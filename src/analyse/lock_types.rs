@@ -156,7 +156,10 @@ pub fn may_return_guard(name: &str) -> bool {
     };
     let gives = words.last().is_some_and(|last| GIVES.contains(last));
     let helper = matches!(words.as_slice(), ["locked"] | ["read" | "write", "lock"]);
-    (verb || gives || helper) && !words.contains(&"blocking")
+    // A guard that runs code when dropped (`CancellationToken::drop_guard`, `scope_guard`,
+    // `defer_guard`) guards no lock.
+    let scope_guard = matches!(words.first().copied(), Some("drop" | "scope" | "defer" | "on"));
+    (verb || gives || helper) && !words.contains(&"blocking") && !scope_guard
 }
 
 /// `snake_case` and `CamelCase` words of a name, lower-cased.
@@ -378,6 +381,8 @@ mod tests {
             "cross_process_lock_config",
             "unlock_all",
             "create_store_lock",
+            "drop_guard",
+            "scope_guard",
         ] {
             assert!(!may_return_guard(name), "{name}");
         }

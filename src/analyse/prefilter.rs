@@ -10,43 +10,62 @@
 //! `lock`, and they may say yes for nothing (`file.read(…)`), never no for a guard.
 
 use std::collections::HashSet;
+use std::sync::LazyLock;
 
 use super::lock_types::FAMILIES;
 
 /// Words without which a file cannot hold a guard across an await: no `await` keyword and no
 /// awaiting macro means nothing to report, so the file need not even be parsed.
 pub fn may_have_findings(text: &str) -> bool {
-    text.contains("await") || text.contains("select!") || text.contains("join!")
+    static AWAITING: LazyLock<Finders> =
+        LazyLock::new(|| Finders::new(&["await", "select!", "join!"]));
+    AWAITING.any_in(text)
 }
 
 /// Words without which a file declares nothing the index needs (locks, guards, their
 /// aliases and the structs and fns that hold or return them).
 pub fn may_declare_locks(text: &str) -> bool {
-    const WORDS: &[&str] = &[
-        "Mutex",
-        "RwLock",
-        "RefCell",
-        "Guard",
-        "Ref<",
-        "RefMut",
-        "DashMap",
-        "Semaphore",
-        "Permit",
-        "Lock",
-    ];
-    WORDS.iter().any(|word| text.contains(word))
+    static WORDS: LazyLock<Finders> = LazyLock::new(|| {
+        Finders::new(&[
+            "Mutex",
+            "Lock",
+            "RefCell",
+            "Guard",
+            "Ref<",
+            "RefMut",
+            "DashMap",
+            "Semaphore",
+            "Permit",
+        ])
+    });
+    WORDS.any_in(text)
+}
+
+/// Substring searches, each with SIMD (`memchr::memmem`): these run over every file read.
+struct Finders(Vec<memchr::memmem::Finder<'static>>);
+
+impl Finders {
+    fn new(words: &[&'static str]) -> Finders {
+        Finders(words.iter().map(|word| memchr::memmem::Finder::new(word.as_bytes())).collect())
+    }
+
+    fn any_in(&self, text: &str) -> bool {
+        self.0.iter().any(|finder| finder.find(text.as_bytes()).is_some())
+    }
 }
 
 /// Whether the crate uses a map whose plain `get`/`entry` hand out guards (dashmap): only then
 /// do those everyday method names count as acquisitions.
 pub fn mentions_guarding_map(text: &str) -> bool {
-    text.contains("DashMap") || text.contains("dashmap")
+    static WORDS: LazyLock<Finders> = LazyLock::new(|| Finders::new(&["DashMap", "dashmap"]));
+    WORDS.any_in(text)
 }
 
 /// Whether the file names a guard type (so it may declare fns, structs or aliases that give or
 /// hold one): without such a file, a crate has no guard-giving names of its own.
 pub fn names_guard_type(text: &str, configured: &[String]) -> bool {
-    identifiers(text).any(|ident| is_guard_type_word(ident) || configured.iter().any(|c| c == ident))
+    identifiers(text)
+        .any(|ident| is_guard_type_word(ident) || configured.iter().any(|c| c == ident))
 }
 
 /// The identifiers of a crate that hand out guards, for `may_hold_guards`.
@@ -59,7 +78,8 @@ impl GuardWords {
     /// Every lock family's acquiring methods (a guarding map's `get`/`entry` only when
     /// `guarding_map`), the configured guard types' names, and the crate's guard-giving names.
     pub fn new(guarding_map: bool, configured: &[String], crate_names: &[String]) -> GuardWords {
-        const MAP_METHODS: &[&str] = &["get", "get_mut", "entry", "try_get", "try_get_mut", "try_entry"];
+        const MAP_METHODS: &[&str] =
+            &["get", "get_mut", "entry", "try_get", "try_get_mut", "try_entry"];
         let mut exact = HashSet::new();
         for family in FAMILIES {
             for method in family.acquire_methods {
@@ -97,12 +117,26 @@ fn is_guard_type_word(ident: &str) -> bool {
 /// Whether one of the snake_case/CamelCase words of `ident` is a locking or guard word: what
 /// `lock_types::may_return_guard` (the candidates for types) and guard type names are made of.
 fn has_guard_word(ident: &str) -> bool {
-    const NEEDLES: &[&str] = &["lock", "Lock", "LOCK", "uard", "UARD", "orrow", "ORROW", "cquire", "CQUIRE", "ermit", "ERMIT"];
-    if ident.len() < 4 || !NEEDLES.iter().any(|needle| ident.contains(needle)) {
+    if ident.len() < 4 || !contains_guard_stem(ident.as_bytes()) {
         return false;
     }
     const WORDS: &[&str] = &["lock", "locked", "guard", "borrow", "acquire", "permit"];
     words_of(ident).any(|word| WORDS.iter().any(|w| word.eq_ignore_ascii_case(w)))
+}
+
+/// Whether `lock`, `guard`, `borrow`, `acquire` or `permit` occurs in the identifier, in any
+/// case: one pass, as this runs on every identifier of every awaiting file.
+fn contains_guard_stem(ident: &[u8]) -> bool {
+    const STEMS: &[&[u8]] = &[b"lock", b"guard", b"borrow", b"acquire", b"permit"];
+    (0..ident.len()).any(|at| {
+        let first = ident[at].to_ascii_lowercase();
+        matches!(first, b'l' | b'g' | b'b' | b'a' | b'p')
+            && STEMS.iter().any(|stem| {
+                stem[0] == first
+                    && ident.len() - at >= stem.len()
+                    && ident[at..at + stem.len()].eq_ignore_ascii_case(stem)
+            })
+    })
 }
 
 /// The words of an identifier: split at `_` and before an upper-case letter that follows a

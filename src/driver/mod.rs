@@ -4,30 +4,34 @@
 //! parallel (rayon); every per-file failure (unreadable, not UTF-8, a parser panic) becomes an
 //! error entry for that file and the run goes on.
 //!
-//! Two cheap text prefilters keep the scan faster than parsing everything: a file with no
-//! `await` (and no awaiting macro) cannot hold a finding, and is parsed only if it may declare
-//! something the crate index needs (a lock type, a guard type).
+//! Text prefilters keep the scan faster than parsing everything, and the persistent cache
+//! (`cache.rs`) makes a rerun over unchanged files parse nothing: which files are parsed, and
+//! how the crate indexes are built, is `select.rs`.
 //!
 //! The configuration (`config.rs`) is read at the workspace root once discovery has found it:
 //! `exclude`d files are not read at all, files an `allow` rule silences are indexed but not
 //! analysed, and configured guard types and allowed fns go into the indexes, so `check` and the
 //! fix engine's re-analysis see the same thing.
 
+mod select;
+
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use ra_ap_syntax::{AstNode, Parse, SourceFile};
+use ra_ap_syntax::{AstNode, SourceFile};
 use rayon::prelude::*;
 
-use crate::analyse::{self, CheckOptions, imports::Imports, index::ItemIndex, prefilter};
+use crate::analyse::{self, CheckOptions, imports::Imports, index::ItemIndex};
+use crate::cache::{self, CheckCache, StoredFinding};
 use crate::config::{self, Config, ConfigError, ConfigRequest};
 use crate::discover::{self, DiscoverError, Edition, SourceFileEntry};
 use crate::edit::engine::{FileFixes, FixOptions, fix_file_with};
 use crate::finding::{Finding, Strategy};
-use crate::parse::{self, LoadError, LoadedSource};
+use crate::parse::{self, LoadedSource};
 use crate::semantic::{self, SemanticFile, SemanticMode, SemanticWorkspace};
+pub use select::index_key;
+use select::{Indexes, ReadFile};
 
 #[derive(Clone, Debug)]
 pub struct RunOptions {
@@ -43,6 +47,8 @@ pub struct RunOptions {
     /// `analyse::prefilter`); off, every awaiting file is parsed and analysed. Only tests that
     /// the prefilter loses nothing turn it off.
     pub prefilter: bool,
+    /// Read and write the persistent cache of per-file results (`--no-cache` turns it off).
+    pub cache: bool,
 }
 
 impl Default for RunOptions {
@@ -54,6 +60,7 @@ impl Default for RunOptions {
             semantic: SemanticMode::Auto,
             semantic_for_async_mutex: false,
             prefilter: true,
+            cache: true,
         }
     }
 }
@@ -77,6 +84,11 @@ pub struct CheckedFile {
     pub candidates: Vec<crate::finding::Span>,
     /// Whether the findings came from an analysis with rust-analyzer's types.
     pub semantic: bool,
+    /// Whether the findings' help lines were planned (`Finding::planned`) already.
+    planned: bool,
+    /// For the cache: the file's content hash and its crate's index digest.
+    content: u128,
+    index_digest: u128,
 }
 
 /// A file that could not be analysed, with a message that says why and what to do.
@@ -122,42 +134,9 @@ impl CheckRun {
     }
 }
 
-/// Per-crate indexes (files outside any package share one), all carrying the configured
-/// guard types.
-struct Indexes {
-    by_package: HashMap<String, ItemIndex>,
-    /// For a package none of whose files needed indexing.
-    empty: ItemIndex,
-}
-
-impl Indexes {
-    fn for_file(&self, entry: &SourceFileEntry, config: &Config) -> Cow<'_, ItemIndex> {
-        let index = self.by_package.get(&index_key(entry)).unwrap_or(&self.empty);
-        let allowed = config.allowed_fns(&entry.path);
-        if allowed.is_empty() {
-            return Cow::Borrowed(index);
-        }
-        let mut own = index.clone();
-        own.allow_fns(allowed);
-        Cow::Owned(own)
-    }
-}
-
-struct ReadFile {
-    entry: SourceFileEntry,
-    source: LoadedSource,
-    /// It awaits (or calls an awaiting macro) and no `allow` rule silences it.
-    awaits: bool,
-    /// It may declare something the crate index needs (see `may_declare_locks`).
-    declares: bool,
-    /// Decided by `select_and_index`: it awaits and may hold a guard.
-    wants_analysis: bool,
-    parse: Option<Parse<SourceFile>>,
-}
-
 pub fn check_path(path: &Path, options: RunOptions) -> Result<CheckRun, RunError> {
     parse::configure_threads();
-    let mut discovery = discover::discover(path, options.default_edition)?;
+    let mut discovery = discover::discover_with(path, options.default_edition, options.cache)?;
     let start = match path.parent() {
         _ if path.is_dir() => path,
         Some(parent) if !parent.as_os_str().is_empty() => parent,
@@ -171,6 +150,12 @@ pub fn check_path(path: &Path, options: RunOptions) -> Result<CheckRun, RunError
     if !path.is_file() {
         discovery.files.retain(|file| !config.is_excluded(&file.path));
     }
+    let mut cache = match cache::location(discovery.target_directory.as_deref(), &root) {
+        Some(folder) if options.cache => {
+            CheckCache::open(&folder, cache::run_key(&format!("{:?}|{config:?}", options.check)))
+        }
+        _ => CheckCache::disabled(),
+    };
     let files_scanned = discovery.files.len();
     let configured_words: Vec<String> = config
         .extra_guard_types
@@ -180,7 +165,7 @@ pub fn check_path(path: &Path, options: RunOptions) -> Result<CheckRun, RunError
     let results: Vec<Result<ReadFile, FailedFile>> = discovery
         .files
         .into_par_iter()
-        .map(|entry| read_and_prefilter(entry, &configured_words))
+        .map(|entry| select::read_and_prefilter(entry, &configured_words))
         .collect();
     let mut read = Vec::new();
     let mut failed = Vec::new();
@@ -195,15 +180,12 @@ pub fn check_path(path: &Path, options: RunOptions) -> Result<CheckRun, RunError
     }
     let every_awaiting_file = options.semantic == SemanticMode::Always || !options.prefilter;
     let (indexes, read, index_failures) =
-        select_and_index(read, &config, &configured_words, every_awaiting_file);
+        select::select_and_index(read, &config, &configured_words, every_awaiting_file, &mut cache);
     failed.extend(index_failures);
     let analysed: Vec<Result<CheckedFile, FailedFile>> = read
         .into_par_iter()
         .filter(|file| file.wants_analysis)
-        .map(|file| {
-            let index = indexes.for_file(&file.entry, &config);
-            analyse_file(file, &index, options.check)
-        })
+        .map(|file| analyse_file(file, &indexes, &config, options.check, &cache))
         .collect();
     let mut checked = Vec::new();
     for result in analysed {
@@ -213,6 +195,14 @@ pub fn check_path(path: &Path, options: RunOptions) -> Result<CheckRun, RunError
         }
     }
     failed.sort_by(|a, b| a.entry.path.cmp(&b.entry.path));
+    // What syntax alone found, for the cache: types may replace it below.
+    let syntactic: Vec<Option<cache::Analysis>> = checked
+        .iter()
+        .map(|file| {
+            let interesting = !file.findings.is_empty() || !file.candidates.is_empty();
+            (cache.is_enabled() && interesting).then(|| analysis_record(file))
+        })
+        .collect();
     let mut notes = Vec::new();
     let semantic = analyse_semantically(
         &mut checked,
@@ -224,15 +214,27 @@ pub fn check_path(path: &Path, options: RunOptions) -> Result<CheckRun, RunError
         &mut notes,
     );
     // The help line says what `fix` would do: the same planning, per finding.
-    checked.par_iter_mut().filter(|file| !file.findings.is_empty()).for_each(|file| {
-        let semantic = semantic
-            .as_deref()
-            .filter(|_| file.semantic)
-            .map(|workspace| SemanticFile { workspace, path: &file.entry.path });
-        let (text, edition) = (&file.source.text, file.entry.edition);
-        let index = indexes.for_file(&file.entry, &config);
-        crate::edit::engine::plan_notes(text, edition, &index, &mut file.findings, semantic);
-    });
+    checked.par_iter_mut().filter(|file| !file.findings.is_empty() && !file.planned).for_each(
+        |file| {
+            let semantic = semantic
+                .as_deref()
+                .filter(|_| file.semantic)
+                .map(|workspace| SemanticFile { workspace, path: &file.entry.path });
+            let (text, edition) = (&file.source.text, file.entry.edition);
+            let index = indexes.for_file(&file.entry, &config);
+            crate::edit::engine::plan_notes(text, edition, &index, &mut file.findings, semantic);
+            file.planned = true;
+        },
+    );
+    if cache.is_enabled() {
+        for (file, syntactic) in checked.iter().zip(syntactic) {
+            let record = if file.semantic { syntactic } else { Some(analysis_record(file)) };
+            if let Some(record) = record {
+                cache.set_analysis(&file.entry.path, file.content, record);
+            }
+        }
+        cache.save();
+    }
     Ok(CheckRun {
         checked,
         failed,
@@ -244,6 +246,17 @@ pub fn check_path(path: &Path, options: RunOptions) -> Result<CheckRun, RunError
         semantic,
         indexes,
     })
+}
+
+/// What the cache keeps of a file's (syntactic) analysis.
+fn analysis_record(file: &CheckedFile) -> cache::Analysis {
+    cache::Analysis {
+        index_digest: file.index_digest,
+        findings: file.findings.iter().map(StoredFinding::store).collect(),
+        candidates: file.candidates.clone(),
+        syntax_errors: file.syntax_errors,
+        planned: file.planned,
+    }
 }
 
 /// Loads rust-analyzer's view of the workspace when the mode asks for it (always, or in
@@ -309,6 +322,7 @@ fn analyse_semantically(
             Ok(Some(findings)) => {
                 file.findings = findings;
                 file.semantic = true;
+                file.planned = false;
             }
             // Not a file of the loaded workspace: syntax only.
             Ok(None) => unknown_to_it += 1,
@@ -426,212 +440,43 @@ pub fn findings_gone(run: &CheckRun, file: &CheckedFile, new_text: &str) -> Vec<
         .collect()
 }
 
-/// Reads a file and looks at its text: whether it awaits, whether it may declare something the
-/// index needs (`configured_words`, the configured guard types' names, count too). Parsing
-/// waits until `select_and_index` knows the file is needed.
-fn read_and_prefilter(
-    entry: SourceFileEntry,
-    configured_words: &[String],
-) -> Result<ReadFile, FailedFile> {
-    let source = match parse::read_source(&entry.path) {
-        Ok(source) => source,
-        Err(error) => return Err(FailedFile { message: load_error_message(&error), entry }),
-    };
-    let awaits = prefilter::may_have_findings(&source.text);
-    let declares = prefilter::may_declare_locks(&source.text)
-        || configured_words.iter().any(|word| source.text.contains(word.as_str()));
-    Ok(ReadFile { entry, source, awaits, declares, wants_analysis: false, parse: None })
-}
-
-/// Parses a file, or says why it cannot be analysed (a parser crash, nesting too deep).
-fn parse_for_guardfix(entry: &SourceFileEntry, text: &str) -> Result<Parse<SourceFile>, String> {
-    match parse::parse_source(text, entry.edition) {
-        Ok(parse) => match parse::too_deep(parse.tree().syntax()) {
-            Some(depth) => Err(format!(
-                "too deeply nested for guardfix ({depth} levels of syntax; it analyses up to {}): the file was skipped, nothing was changed",
-                parse::MAX_NESTING
-            )),
-            None => Ok(parse),
-        },
-        Err(panic) => Err(format!(
-            "the Rust parser crashed on this file ({panic}); it was skipped, nothing was changed"
-        )),
-    }
-}
-
-/// Decides which files are analysed and builds the indexes they need, parsing only those
-/// files and the declaring files of their crates:
-/// 1. a file that awaits and spells an acquiring method, a guard type or a locking word
-///    (`prefilter::may_hold_guards`) is analysed (every awaiting file is, with
-///    `every_awaiting_file`);
-/// 2. a crate with such a file, or with an awaiting file and a declaring file that names a
-///    guard type, gets its index (its declaring files parsed);
-/// 3. an awaiting file of such a crate that mentions one of the crate's guard-giving names
-///    (`fn state(&self) -> MutexGuard<…>`, a struct holding a guard) is analysed too.
-///
-/// Crates whose awaiting files touch no lock are not parsed at all.
-fn select_and_index(
-    read: Vec<ReadFile>,
-    config: &Config,
-    configured_words: &[String],
-    every_awaiting_file: bool,
-) -> (Indexes, Vec<ReadFile>, Vec<FailedFile>) {
-    let mut by_crate: HashMap<String, Vec<ReadFile>> = HashMap::new();
-    for file in read {
-        by_crate.entry(index_key(&file.entry)).or_default().push(file);
-    }
-    let mut empty = ItemIndex::default();
-    empty.add_extra_guard_types(config.extra_guard_types.iter().cloned());
-    let outcomes: Vec<(String, Option<ItemIndex>, Vec<ReadFile>, Vec<FailedFile>)> = by_crate
-        .into_par_iter()
-        .map(|(key, files)| {
-            let (index, files, failed) =
-                select_in_crate(files, &empty, configured_words, every_awaiting_file);
-            (key, index, files, failed)
-        })
-        .collect();
-    let mut by_package = HashMap::new();
-    let mut files = Vec::new();
-    let mut failed = Vec::new();
-    for (key, index, crate_files, crate_failed) in outcomes {
-        if let Some(index) = index {
-            by_package.insert(key, index);
-        }
-        files.extend(crate_files);
-        failed.extend(crate_failed);
-    }
-    files.sort_by(|a, b| a.entry.path.cmp(&b.entry.path));
-    empty.finish();
-    (Indexes { by_package, empty }, files, failed)
-}
-
-/// `select_and_index` for one crate's files (in path order on return). The index is `None`
-/// when no file of the crate is analysed.
-fn select_in_crate(
-    mut files: Vec<ReadFile>,
-    empty: &ItemIndex,
-    configured_words: &[String],
-    every_awaiting_file: bool,
-) -> (Option<ItemIndex>, Vec<ReadFile>, Vec<FailedFile>) {
-    files.sort_by(|a, b| a.entry.path.cmp(&b.entry.path));
-    let guarding_map =
-        files.iter().any(|file| file.declares && prefilter::mentions_guarding_map(&file.source.text));
-    let mut words = prefilter::GuardWords::new(guarding_map, configured_words, &[]);
-    files.par_iter_mut().filter(|file| file.awaits).for_each(|file| {
-        file.wants_analysis =
-            every_awaiting_file || prefilter::may_hold_guards(&file.source.text, &words);
-    });
-    let undecided = |file: &ReadFile| file.awaits && !file.wants_analysis;
-    let needs_index = files.iter().any(|file| file.wants_analysis)
-        || (files.iter().any(undecided)
-            && files.iter().any(|file| {
-                file.declares && prefilter::names_guard_type(&file.source.text, configured_words)
-            }));
-    if !needs_index {
-        return (None, files, Vec::new());
-    }
-    let parse_failures: Vec<Option<String>> = files
-        .par_iter_mut()
-        .map(|file| {
-            if !(file.declares || file.wants_analysis) {
-                return None;
-            }
-            match parse_for_guardfix(&file.entry, &file.source.text) {
-                Ok(parse) => {
-                    file.parse = Some(parse);
-                    None
-                }
-                Err(message) => Some(message),
-            }
-        })
-        .collect();
-    // A file that cannot be parsed is reported once and left out of everything else.
-    let mut failed = Vec::new();
-    let mut kept = Vec::with_capacity(files.len());
-    for (file, failure) in files.into_iter().zip(parse_failures) {
-        match failure {
-            Some(message) => failed.push(FailedFile { entry: file.entry, message }),
-            None => kept.push(file),
-        }
-    }
-    let mut files = kept;
-    let parts: Vec<Option<ItemIndex>> = files
-        .par_iter()
-        .map(|file| {
-            let parse = file.parse.as_ref().filter(|_| file.declares)?;
-            let tree = parse.tree();
-            let imports = Imports::collect(tree.syntax());
-            Some(ItemIndex::of_file(tree.syntax(), &imports))
-        })
-        .collect();
-    let mut index = empty.clone();
-    parts.iter().flatten().for_each(|part| index.merge(part));
-    index.finish();
-    let names = index.guard_giving_names();
-    if !names.is_empty() {
-        words.add(names);
-        let promoted: Vec<usize> = files
-            .par_iter()
-            .enumerate()
-            .filter(|(_, file)| undecided(file))
-            .filter(|(_, file)| prefilter::may_hold_guards(&file.source.text, &words))
-            .map(|(at, _)| at)
-            .collect();
-        for at in promoted {
-            let file = &mut files[at];
-            match parse_for_guardfix(&file.entry, &file.source.text) {
-                Ok(parse) => {
-                    file.parse = Some(parse);
-                    file.wants_analysis = true;
-                }
-                Err(message) => failed.push(FailedFile { entry: file.entry.clone(), message }),
-            }
-        }
-    }
-    (Some(index), files, failed)
-}
-
-fn load_error_message(error: &LoadError) -> String {
-    error.to_string()
-}
-
-/// Which crate a file's declarations belong to: its cargo package, or (for a folder walked
-/// without cargo metadata) the nearest folder with a `Cargo.toml`, so one crate's structs never
-/// blur another's.
-pub fn index_key(entry: &SourceFileEntry) -> String {
-    if let Some(package) = &entry.package {
-        return package.clone();
-    }
-    entry
-        .path
-        .ancestors()
-        .skip(1)
-        .find(|folder| folder.join("Cargo.toml").is_file())
-        .map(|folder| folder.display().to_string())
-        .unwrap_or_default()
-}
-
+/// A file's findings: from the cache when its content and its crate's declarations are
+/// unchanged, else parsed (if selection did not) and analysed.
 fn analyse_file(
     file: ReadFile,
-    index: &ItemIndex,
+    index: &Indexes,
+    config: &Config,
     options: CheckOptions,
+    cache: &CheckCache,
 ) -> Result<CheckedFile, FailedFile> {
-    let ReadFile { entry, source, parse, .. } = file;
-    let Some(parse) = parse else {
+    let ReadFile { entry, source, content, parse, .. } = file;
+    let index_digest = index.digest_for(&entry);
+    if let Some(cached) = cache.analysis(&entry.path, content, index_digest) {
         return Ok(CheckedFile {
+            findings: cached.findings.iter().map(StoredFinding::restore).collect(),
+            syntax_errors: cached.syntax_errors,
+            candidates: cached.candidates.clone(),
+            semantic: false,
+            planned: cached.planned,
+            content,
+            index_digest,
             entry,
             source,
-            findings: Vec::new(),
-            syntax_errors: 0,
-            candidates: Vec::new(),
-            semantic: false,
         });
+    }
+    let parse = match parse {
+        Some(parse) => parse,
+        None => match select::parse_for_guardfix(&entry, &source.text) {
+            Ok(parse) => parse,
+            Err(message) => return Err(FailedFile { entry, message }),
+        },
     };
     let edition = entry.edition;
+    let index = index.for_file(&entry, config);
     let outcome = parse::catch_panic(|| {
         let tree = parse.tree();
         let imports = Imports::collect(tree.syntax());
-        analyse::analyse_tree_with(&tree, index, &imports, edition, options, None)
+        analyse::analyse_tree_with(&tree, &index, &imports, edition, options, None)
     });
     match outcome {
         Ok(analysis) => {
@@ -643,6 +488,9 @@ fn analyse_file(
                 syntax_errors,
                 candidates: analysis.candidates,
                 semantic: false,
+                planned: false,
+                content,
+                index_digest,
             })
         }
         Err(panic) => Err(FailedFile {

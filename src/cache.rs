@@ -1,0 +1,323 @@
+//! The persistent cache of `check`'s per-file results, so reruns parse only what changed.
+//!
+//! As ruff's cache does: one file per workspace (`<target-dir>/guardfix/check-cache`, or the
+//! OS cache folder outside cargo), keyed by each source file's content hash, never by
+//! modification times (a checkout or a `touch` changes those and nothing else). Per file it
+//! keeps what the file declares for its crate's index (`ItemIndex::of_file`) and the findings
+//! of its analysis, which are valid only while the crate's declarations are the same: the
+//! *index digest* hashes every declaring file's part, so editing a fn body elsewhere in the
+//! crate keeps them, adding a lock field does not.
+//!
+//! The whole cache is dropped when anything else that decides a result differs: guardfix's
+//! version and binary, the analysis options, the configuration. Results with rust-analyzer's
+//! types are never stored (they depend on the dependencies too). Reading a damaged or foreign
+//! cache gives an empty one; writing goes through a temporary file and a rename, and a failure
+//! to write is no error (the next run is just cold again).
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use xxhash_rust::xxh3::{Xxh3, xxh3_128};
+
+use crate::analyse::index::ItemIndex;
+use crate::discover::Edition;
+use crate::finding::{Finding, Planned, Span};
+
+/// Bumped when what is stored changes meaning.
+const FORMAT: u32 = 1;
+const FILE_NAME: &str = "check-cache";
+
+/// One file's declarations for its crate's index, with their fingerprint.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Declarations {
+    pub fingerprint: u128,
+    pub part: ItemIndex,
+}
+
+impl Declarations {
+    pub fn new(part: ItemIndex) -> Declarations {
+        let bytes = postcard::to_stdvec(&part).unwrap_or_default();
+        Declarations { fingerprint: xxh3_128(&bytes), part }
+    }
+}
+
+/// A finding with the fields JSON leaves out.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StoredFinding {
+    finding: Finding,
+    borrowed: bool,
+    in_macro: bool,
+    planned: Option<Planned>,
+}
+
+impl StoredFinding {
+    pub fn store(finding: &Finding) -> StoredFinding {
+        StoredFinding {
+            finding: finding.clone(),
+            borrowed: finding.borrowed,
+            in_macro: finding.in_macro,
+            planned: finding.planned.clone(),
+        }
+    }
+
+    pub fn restore(&self) -> Finding {
+        let mut finding = self.finding.clone();
+        finding.borrowed = self.borrowed;
+        finding.in_macro = self.in_macro;
+        finding.planned = self.planned.clone();
+        finding
+    }
+}
+
+/// One file's syntactic analysis, valid for one index digest of its crate.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Analysis {
+    pub index_digest: u128,
+    pub findings: Vec<StoredFinding>,
+    pub candidates: Vec<Span>,
+    pub syntax_errors: usize,
+    /// Whether `check`'s help lines were planned already (`Finding::planned`).
+    pub planned: bool,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Entry {
+    /// `content_hash` of the file this entry is about.
+    pub content: u128,
+    pub declarations: Option<Declarations>,
+    pub analysis: Option<Analysis>,
+}
+
+#[derive(Default, Serialize, Deserialize)]
+struct OnDisk {
+    format: u32,
+    key: u64,
+    entries: Vec<(PathBuf, Entry)>,
+    /// Index digest → the crate's guard-giving names (`ItemIndex::guard_giving_names`).
+    names: Vec<(u128, Vec<String>)>,
+}
+
+/// The cache of one run: what was read at the start, and what the run adds.
+pub struct CheckCache {
+    file: Option<PathBuf>,
+    key: u64,
+    entries: HashMap<PathBuf, Entry>,
+    names: HashMap<u128, Vec<String>>,
+    changed: bool,
+}
+
+/// The hash a file's entry is keyed by: its bytes and the edition it is parsed with.
+pub fn content_hash(bytes: &[u8], edition: Edition) -> u128 {
+    let mut hasher = Xxh3::new();
+    hasher.update(bytes);
+    hasher.update(edition.number().to_string().as_bytes());
+    hasher.digest128()
+}
+
+/// Hashes what the index of a crate is built from: its declaring files' parts, in order.
+pub fn index_digest<'a>(parts: impl Iterator<Item = (&'a Path, &'a Declarations)>) -> u128 {
+    let mut hasher = Xxh3::new();
+    for (path, declarations) in parts {
+        hasher.update(path.as_os_str().as_encoded_bytes());
+        hasher.update(&declarations.fingerprint.to_le_bytes());
+    }
+    hasher.digest128()
+}
+
+/// Everything besides the files that decides a result: guardfix itself (version, and the
+/// binary's size and time, so a rebuilt development binary starts afresh) and `settings` (the
+/// analysis options and configuration, as their `Debug` text).
+pub fn run_key(settings: &str) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    FORMAT.hash(&mut hasher);
+    env!("CARGO_PKG_VERSION").hash(&mut hasher);
+    if let Some(meta) = std::env::current_exe().ok().and_then(|exe| exe.metadata().ok()) {
+        meta.len().hash(&mut hasher);
+        meta.modified().ok().hash(&mut hasher);
+    }
+    settings.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Where the cache of a workspace lives: under cargo's target folder, else in the OS cache
+/// folder (`$XDG_CACHE_HOME`, `~/.cache`), one file per folder checked.
+pub fn location(target_directory: Option<&Path>, root: &Path) -> Option<PathBuf> {
+    if let Some(target) = target_directory {
+        return Some(target.join("guardfix"));
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .filter(|dir| dir.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))?;
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    root.hash(&mut hasher);
+    Some(base.join("guardfix").join(format!("{:016x}", hasher.finish())))
+}
+
+impl CheckCache {
+    /// A cache that keeps nothing (`--no-cache`).
+    pub fn disabled() -> CheckCache {
+        CheckCache {
+            file: None,
+            key: 0,
+            entries: HashMap::new(),
+            names: HashMap::new(),
+            changed: false,
+        }
+    }
+
+    /// Reads the cache in `folder` for runs with this `key`; missing, damaged or made by
+    /// another key, it starts empty.
+    pub fn open(folder: &Path, key: u64) -> CheckCache {
+        let file = folder.join(FILE_NAME);
+        let on_disk = std::fs::read(&file)
+            .ok()
+            .and_then(|bytes| postcard::from_bytes::<OnDisk>(&bytes).ok())
+            .filter(|on_disk| on_disk.format == FORMAT && on_disk.key == key)
+            .unwrap_or_default();
+        CheckCache {
+            file: Some(file),
+            key,
+            entries: on_disk.entries.into_iter().collect(),
+            names: on_disk.names.into_iter().collect(),
+            changed: false,
+        }
+    }
+
+    pub fn is_enabled(&self) -> bool {
+        self.file.is_some()
+    }
+
+    fn entry(&self, path: &Path, content: u128) -> Option<&Entry> {
+        self.entries.get(path).filter(|entry| entry.content == content)
+    }
+
+    pub fn declarations(&self, path: &Path, content: u128) -> Option<&Declarations> {
+        self.entry(path, content)?.declarations.as_ref()
+    }
+
+    pub fn analysis(&self, path: &Path, content: u128, index_digest: u128) -> Option<&Analysis> {
+        self.entry(path, content)?.analysis.as_ref().filter(|a| a.index_digest == index_digest)
+    }
+
+    pub fn guard_giving_names(&self, index_digest: u128) -> Option<&[String]> {
+        self.names.get(&index_digest).map(Vec::as_slice)
+    }
+
+    pub fn set_guard_giving_names(&mut self, index_digest: u128, names: Vec<String>) {
+        if self.names.get(&index_digest) != Some(&names) {
+            self.names.insert(index_digest, names);
+            self.changed = true;
+        }
+    }
+
+    /// Records a file's declarations (`None` when it declares nothing worth keeping).
+    pub fn set_declarations(&mut self, path: &Path, content: u128, declarations: Declarations) {
+        let entry = self.fresh_entry(path, content);
+        let same =
+            entry.declarations.as_ref().map(|d| d.fingerprint) == Some(declarations.fingerprint);
+        if !same {
+            entry.declarations = Some(declarations);
+            self.changed = true;
+        }
+    }
+
+    pub fn set_analysis(&mut self, path: &Path, content: u128, analysis: Analysis) {
+        let entry = self.fresh_entry(path, content);
+        let same = entry.analysis.as_ref().is_some_and(|old| {
+            old.index_digest == analysis.index_digest && old.planned == analysis.planned
+        });
+        if !same {
+            entry.analysis = Some(analysis);
+            self.changed = true;
+        }
+    }
+
+    /// The entry for this content of the file, emptied when the file changed.
+    fn fresh_entry(&mut self, path: &Path, content: u128) -> &mut Entry {
+        let entry = self.entries.entry(path.to_owned()).or_default();
+        if entry.content != content {
+            *entry = Entry { content, ..Entry::default() };
+        }
+        entry
+    }
+
+    /// Writes the cache back if the run added anything, dropping entries of files that are
+    /// gone. Any failure leaves the old cache (or none); it is never an error of the run.
+    pub fn save(mut self) {
+        let Some(file) = self.file.take() else { return };
+        if !self.changed {
+            return;
+        }
+        self.entries.retain(|path, _| path.is_file());
+        let mut entries: Vec<(PathBuf, Entry)> = self.entries.into_iter().collect();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        // Only the digests some entry still refers to.
+        let live: std::collections::HashSet<u128> = entries
+            .iter()
+            .filter_map(|(_, entry)| entry.analysis.as_ref().map(|a| a.index_digest))
+            .collect();
+        let names: Vec<(u128, Vec<String>)> =
+            self.names.into_iter().filter(|(digest, _)| live.contains(digest)).collect();
+        let on_disk = OnDisk { format: FORMAT, key: self.key, entries, names };
+        let Ok(bytes) = postcard::to_stdvec(&on_disk) else { return };
+        let Some(folder) = file.parent() else { return };
+        if std::fs::create_dir_all(folder).is_err() {
+            return;
+        }
+        if let Ok(mut temp) = tempfile::NamedTempFile::new_in(folder) {
+            use std::io::Write as _;
+            if temp.write_all(&bytes).is_ok() {
+                let _ = temp.persist(&file);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_survive_a_save_and_are_keyed_by_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("a.rs");
+        std::fs::write(&source, "fn f() {}").unwrap();
+        let content = content_hash(b"fn f() {}", Edition::Edition2021);
+        let mut cache = CheckCache::open(dir.path(), 7);
+        let analysis = Analysis {
+            index_digest: 3,
+            findings: Vec::new(),
+            candidates: vec![Span::new(1, 2)],
+            syntax_errors: 0,
+            planned: true,
+        };
+        cache.set_analysis(&source, content, analysis);
+        cache.save();
+
+        let cache = CheckCache::open(dir.path(), 7);
+        assert!(cache.analysis(&source, content, 3).is_some());
+        assert!(cache.analysis(&source, content, 4).is_none(), "another index digest");
+        assert!(cache.analysis(&source, content + 1, 3).is_none(), "another content");
+        let other_key = CheckCache::open(dir.path(), 8);
+        assert!(other_key.analysis(&source, content, 3).is_none(), "another run key");
+    }
+
+    #[test]
+    fn a_damaged_cache_is_an_empty_one() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(FILE_NAME), b"\xff\x00garbage").unwrap();
+        let cache = CheckCache::open(dir.path(), 1);
+        assert!(cache.entries.is_empty());
+    }
+
+    #[test]
+    fn the_edition_is_part_of_the_content() {
+        assert_ne!(
+            content_hash(b"x", Edition::Edition2021),
+            content_hash(b"x", Edition::Edition2024)
+        );
+    }
+}

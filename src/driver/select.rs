@@ -1,0 +1,309 @@
+//! Which files a run parses and analyses, and the crate indexes they need, built lazily from
+//! cached declarations where the cache has them.
+//!
+//! 1. Every file is read and its text looked at (`analyse::prefilter`): whether it awaits,
+//!    whether it may declare something the index needs.
+//! 2. A file that awaits and spells an acquiring method, a guard type or a locking word is
+//!    analysed (every awaiting file is, with `every_awaiting_file`).
+//! 3. A crate with such a file, or with an awaiting file and a declaring file that names a
+//!    guard type, gets its declarations: each declaring file's part, from the cache when its
+//!    content is unchanged, else parsed. Their digest says whether cached analyses still hold.
+//! 4. An awaiting file that mentions one of the crate's guard-giving names (`fn state(&self)
+//!    -> MutexGuard<…>`, a struct holding a guard) is analysed too.
+//!
+//! The index itself (`LazyIndex`) is merged from the parts only when something asks for it: an
+//! analysis the cache cannot answer, the fix engine, rust-analyzer's pass. Crates whose
+//! awaiting files touch no lock are not parsed at all, and a rerun over unchanged files parses
+//! nothing.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use ra_ap_syntax::{AstNode, Parse, SourceFile};
+use rayon::prelude::*;
+
+use super::FailedFile;
+use crate::analyse::{imports::Imports, index::ItemIndex, prefilter};
+use crate::cache::{self, CheckCache, Declarations};
+use crate::config::Config;
+use crate::discover::SourceFileEntry;
+use crate::parse::{self, LoadedSource};
+
+pub(super) struct ReadFile {
+    pub entry: SourceFileEntry,
+    pub source: LoadedSource,
+    /// `cache::content_hash` of the file as read.
+    pub content: u128,
+    /// It awaits (or calls an awaiting macro) and no `allow` rule silences it.
+    pub awaits: bool,
+    /// It may declare something the crate index needs (see `may_declare_locks`).
+    pub declares: bool,
+    /// Decided by `select_and_index`: it awaits and may hold a guard.
+    pub wants_analysis: bool,
+    pub parse: Option<Parse<SourceFile>>,
+}
+
+/// Reads a file and looks at its text: whether it awaits, whether it may declare something the
+/// index needs (`configured_words`, the configured guard types' names, count too). Parsing
+/// waits until `select_and_index` knows the file is needed.
+pub(super) fn read_and_prefilter(
+    entry: SourceFileEntry,
+    configured_words: &[String],
+) -> Result<ReadFile, FailedFile> {
+    let source = match parse::read_source(&entry.path) {
+        Ok(source) => source,
+        Err(error) => return Err(FailedFile { message: error.to_string(), entry }),
+    };
+    let content = cache::content_hash(&source.bytes, entry.edition);
+    let awaits = prefilter::may_have_findings(&source.text);
+    let declares = prefilter::may_declare_locks(&source.text)
+        || configured_words.iter().any(|word| source.text.contains(word.as_str()));
+    Ok(ReadFile { entry, source, content, awaits, declares, wants_analysis: false, parse: None })
+}
+
+/// Parses a file, or says why it cannot be analysed (a parser crash, nesting too deep).
+pub(super) fn parse_for_guardfix(
+    entry: &SourceFileEntry,
+    text: &str,
+) -> Result<Parse<SourceFile>, String> {
+    match parse::parse_source(text, entry.edition) {
+        Ok(parse) => match parse::too_deep(parse.tree().syntax()) {
+            Some(depth) => Err(format!(
+                "too deeply nested for guardfix ({depth} levels of syntax; it analyses up to {}): the file was skipped, nothing was changed",
+                parse::MAX_NESTING
+            )),
+            None => Ok(parse),
+        },
+        Err(panic) => Err(format!(
+            "the Rust parser crashed on this file ({panic}); it was skipped, nothing was changed"
+        )),
+    }
+}
+
+/// One crate's index: its declaring files' parts, merged on first use.
+pub(super) struct LazyIndex {
+    parts: Vec<Arc<Declarations>>,
+    /// Hash of the parts: the cached analyses made with this index carry it.
+    pub digest: u128,
+    base: ItemIndex,
+    built: OnceLock<ItemIndex>,
+}
+
+impl LazyIndex {
+    fn new(parts: Vec<Arc<Declarations>>, digest: u128, base: &ItemIndex) -> LazyIndex {
+        LazyIndex { parts, digest, base: base.clone(), built: OnceLock::new() }
+    }
+
+    pub fn get(&self) -> &ItemIndex {
+        self.built.get_or_init(|| {
+            let mut index = self.base.clone();
+            self.parts.iter().for_each(|declarations| index.merge(&declarations.part));
+            index.finish();
+            index
+        })
+    }
+}
+
+/// Per-crate indexes (files outside any package share one), all carrying the configured
+/// guard types.
+pub(super) struct Indexes {
+    by_package: HashMap<String, LazyIndex>,
+    /// For a package none of whose files needed indexing.
+    empty: ItemIndex,
+}
+
+impl Indexes {
+    pub fn for_file(&self, entry: &SourceFileEntry, config: &Config) -> Cow<'_, ItemIndex> {
+        let index = match self.by_package.get(&index_key(entry)) {
+            Some(lazy) => lazy.get(),
+            None => &self.empty,
+        };
+        let allowed = config.allowed_fns(&entry.path);
+        if allowed.is_empty() {
+            return Cow::Borrowed(index);
+        }
+        let mut own = index.clone();
+        own.allow_fns(allowed);
+        Cow::Owned(own)
+    }
+
+    /// The digest of the index a file is analysed with (0 for a crate without declarations).
+    pub fn digest_for(&self, entry: &SourceFileEntry) -> u128 {
+        self.by_package.get(&index_key(entry)).map_or(0, |lazy| lazy.digest)
+    }
+}
+
+/// Which crate a file's declarations belong to: its cargo package, or (for a folder walked
+/// without cargo metadata) the nearest folder with a `Cargo.toml`, so one crate's structs never
+/// blur another's.
+pub fn index_key(entry: &SourceFileEntry) -> String {
+    if let Some(package) = &entry.package {
+        return package.clone();
+    }
+    entry
+        .path
+        .ancestors()
+        .skip(1)
+        .find(|folder| folder.join("Cargo.toml").is_file())
+        .map(|folder| folder.display().to_string())
+        .unwrap_or_default()
+}
+
+/// Decides which files are analysed and gives the indexes they need (see the module's doc).
+/// Returns the files in path order, and the parse failures of the files that were needed.
+pub(super) fn select_and_index(
+    read: Vec<ReadFile>,
+    config: &Config,
+    configured_words: &[String],
+    every_awaiting_file: bool,
+    cache: &mut CheckCache,
+) -> (Indexes, Vec<ReadFile>, Vec<FailedFile>) {
+    let mut by_crate: HashMap<String, Vec<ReadFile>> = HashMap::new();
+    for file in read {
+        by_crate.entry(index_key(&file.entry)).or_default().push(file);
+    }
+    let mut empty = ItemIndex::default();
+    empty.add_extra_guard_types(config.extra_guard_types.iter().cloned());
+    empty.finish();
+    let shared: &CheckCache = cache;
+    let outcomes: Vec<(String, CrateSelection)> = by_crate
+        .into_par_iter()
+        .map(|(key, files)| {
+            let selection =
+                select_in_crate(files, &empty, configured_words, every_awaiting_file, shared);
+            (key, selection)
+        })
+        .collect();
+    let mut by_package = HashMap::new();
+    let mut files = Vec::new();
+    let mut failed = Vec::new();
+    for (key, selection) in outcomes {
+        for (path, content, declarations) in selection.new_declarations {
+            cache.set_declarations(&path, content, declarations);
+        }
+        if let Some((digest, names)) = selection.new_names {
+            cache.set_guard_giving_names(digest, names);
+        }
+        if let Some(index) = selection.index {
+            by_package.insert(key, index);
+        }
+        files.extend(selection.files);
+        failed.extend(selection.failed);
+    }
+    files.sort_by(|a, b| a.entry.path.cmp(&b.entry.path));
+    (Indexes { by_package, empty }, files, failed)
+}
+
+struct CrateSelection {
+    /// `None` when no file of the crate is analysed and none needs guard-giving names.
+    index: Option<LazyIndex>,
+    files: Vec<ReadFile>,
+    failed: Vec<FailedFile>,
+    /// For the cache: declarations parsed this run, and guard-giving names computed.
+    new_declarations: Vec<(PathBuf, u128, Declarations)>,
+    new_names: Option<(u128, Vec<String>)>,
+}
+
+fn select_in_crate(
+    mut files: Vec<ReadFile>,
+    empty: &ItemIndex,
+    configured_words: &[String],
+    every_awaiting_file: bool,
+    cache: &CheckCache,
+) -> CrateSelection {
+    files.sort_by(|a, b| a.entry.path.cmp(&b.entry.path));
+    let guarding_map = files
+        .iter()
+        .any(|file| file.declares && prefilter::mentions_guarding_map(&file.source.text));
+    let mut words = prefilter::GuardWords::new(guarding_map, configured_words, &[]);
+    files.par_iter_mut().filter(|file| file.awaits).for_each(|file| {
+        file.wants_analysis =
+            every_awaiting_file || prefilter::may_hold_guards(&file.source.text, &words);
+    });
+    let undecided = |file: &ReadFile| file.awaits && !file.wants_analysis;
+    let needs_index = files.iter().any(|file| file.wants_analysis)
+        || (files.iter().any(undecided)
+            && files.iter().any(|file| {
+                file.declares && prefilter::names_guard_type(&file.source.text, configured_words)
+            }));
+    let mut selection = CrateSelection {
+        index: None,
+        files: Vec::new(),
+        failed: Vec::new(),
+        new_declarations: Vec::new(),
+        new_names: None,
+    };
+    if !needs_index {
+        selection.files = files;
+        return selection;
+    }
+    // Declarations: cached, or parsed (a file that cannot be parsed is reported once and left
+    // out of everything else).
+    let outcomes: Vec<Result<Option<(Arc<Declarations>, bool)>, String>> = files
+        .par_iter_mut()
+        .map(|file| {
+            if !file.declares {
+                return Ok(None);
+            }
+            if let Some(cached) = cache.declarations(&file.entry.path, file.content) {
+                return Ok(Some((Arc::new(cached.clone()), false)));
+            }
+            let parse = parse_for_guardfix(&file.entry, &file.source.text)?;
+            let tree = parse.tree();
+            let imports = Imports::collect(tree.syntax());
+            let part = ItemIndex::of_file(tree.syntax(), &imports);
+            file.parse = Some(parse);
+            Ok(Some((Arc::new(Declarations::new(part)), true)))
+        })
+        .collect();
+    let mut kept = Vec::with_capacity(files.len());
+    let mut parts = Vec::new();
+    for (file, outcome) in files.into_iter().zip(outcomes) {
+        match outcome {
+            Err(message) => selection.failed.push(FailedFile { entry: file.entry, message }),
+            Ok(declared) => {
+                if let Some((declarations, fresh)) = declared {
+                    if fresh {
+                        let record =
+                            (file.entry.path.clone(), file.content, (*declarations).clone());
+                        selection.new_declarations.push(record);
+                    }
+                    if !declarations.part.is_empty() {
+                        parts.push((file.entry.path.clone(), declarations));
+                    }
+                }
+                kept.push(file);
+            }
+        }
+    }
+    let mut files = kept;
+    let digest = cache::index_digest(
+        parts.iter().map(|(path, declarations)| (path.as_path(), &**declarations)),
+    );
+    let index = LazyIndex::new(
+        parts.into_iter().map(|(_, declarations)| declarations).collect(),
+        digest,
+        empty,
+    );
+    if files.iter().any(undecided) {
+        let names = match cache.guard_giving_names(digest) {
+            Some(names) => names.to_vec(),
+            None => {
+                let names = index.get().guard_giving_names();
+                selection.new_names = Some((digest, names.clone()));
+                names
+            }
+        };
+        if !names.is_empty() {
+            words.add(names);
+            files.par_iter_mut().filter(|file| undecided(file)).for_each(|file| {
+                file.wants_analysis = prefilter::may_hold_guards(&file.source.text, &words);
+            });
+        }
+    }
+    selection.index = Some(index);
+    selection.files = files;
+    selection
+}
