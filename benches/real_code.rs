@@ -68,7 +68,8 @@ fn main() -> anyhow::Result<()> {
             })
         });
         let mut findings = 0;
-        let cold = median(runs, || findings = guardfix(folder, &["--semantic", "never", "--no-cache"]));
+        let cold =
+            median(runs, || findings = guardfix(folder, &["--semantic", "never", "--no-cache"]));
         guardfix(folder, &["--semantic", "never"]);
         let warm = median(runs, || {
             guardfix(folder, &["--semantic", "never"]);

@@ -262,16 +262,21 @@ impl CheckCache {
         let names: Vec<(u128, Vec<String>)> =
             self.names.into_iter().filter(|(digest, _)| live.contains(digest)).collect();
         let on_disk = OnDisk { format: FORMAT, key: self.key, entries, names };
-        let Ok(bytes) = postcard::to_stdvec(&on_disk) else { return };
-        let Some(folder) = file.parent() else { return };
-        if std::fs::create_dir_all(folder).is_err() {
-            return;
-        }
-        if let Ok(mut temp) = tempfile::NamedTempFile::new_in(folder) {
-            use std::io::Write as _;
-            if temp.write_all(&bytes).is_ok() {
-                let _ = temp.persist(&file);
-            }
+        store(&file, &on_disk);
+    }
+}
+
+/// Writes `value` to `file` through a temporary file and a rename, creating its folder; a
+/// failure leaves what was there (a cache is never worth failing a run for).
+pub fn store(file: &Path, value: &impl Serialize) {
+    let (Ok(bytes), Some(folder)) = (postcard::to_stdvec(value), file.parent()) else { return };
+    if std::fs::create_dir_all(folder).is_err() {
+        return;
+    }
+    if let Ok(mut temp) = tempfile::NamedTempFile::new_in(folder) {
+        use std::io::Write as _;
+        if temp.write_all(&bytes).is_ok() {
+            let _ = temp.persist(file);
         }
     }
 }

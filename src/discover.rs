@@ -380,18 +380,7 @@ fn metadata_inputs(manifest: &Path, workspace_root: &Path, tree: &Tree) -> u128 
 fn remember_metadata(manifest: &Path, root: &Path, project: &Project, tree: &Tree) {
     let Some(file) = metadata_memory(manifest, root) else { return };
     let inputs = metadata_inputs(manifest, &project.workspace_root, tree);
-    let remembered = RememberedMetadata { raw: project.raw.clone(), inputs };
-    let (Ok(bytes), Some(folder)) = (postcard::to_stdvec(&remembered), file.parent()) else {
-        return;
-    };
-    if std::fs::create_dir_all(folder).is_ok()
-        && let Ok(mut temp) = tempfile::NamedTempFile::new_in(folder)
-    {
-        use std::io::Write as _;
-        if temp.write_all(&bytes).is_ok() {
-            let _ = temp.persist(&file);
-        }
-    }
+    crate::cache::store(&file, &RememberedMetadata { raw: project.raw.clone(), inputs });
 }
 
 /// The project and walked tree from the remembered `cargo metadata`, when nothing it depended

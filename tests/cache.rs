@@ -55,14 +55,19 @@ pub async fn handle(s: &State) {
 }
 ";
 
-#[test]
-fn reruns_answer_as_fresh_runs_do() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
+/// A crate whose handler holds a guard of the lock `state.rs` declares.
+fn one_crate(root: &Path) {
     write(root, "Cargo.toml", MANIFEST);
     write(root, "src/lib.rs", "pub mod handler;\npub mod state;\n");
     write(root, "src/state.rs", STATE_STD);
     write(root, "src/handler.rs", HANDLER);
+}
+
+#[test]
+fn reruns_answer_as_fresh_runs_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    one_crate(root);
     let cache_file = root.join("target/guardfix/check-cache");
 
     let held = vec!["src/handler.rs:6 guard-held-across-await".to_owned()];
@@ -108,10 +113,7 @@ fn reruns_answer_as_fresh_runs_do() {
 fn no_cache_writes_none() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    write(root, "Cargo.toml", MANIFEST);
-    write(root, "src/lib.rs", "pub mod handler;\npub mod state;\n");
-    write(root, "src/state.rs", STATE_STD);
-    write(root, "src/handler.rs", HANDLER);
+    one_crate(root);
     let (findings, code) = check(root, &["--no-cache"]);
     assert_eq!((findings.len(), code), (1, Some(1)));
     assert!(!root.join("target/guardfix").exists(), "nothing written with --no-cache");
