@@ -24,7 +24,7 @@ use super::drop_scopes;
 use super::index::enclosing_impl_self_type;
 use super::lock_types::{self, LockClass};
 use super::macros::{self, MacroBody};
-use super::types::{Ty, type_expr};
+use super::types::{Ty, last_segment, type_expr};
 use crate::finding::{HeldBecause, Span};
 
 pub type GuardId = usize;
@@ -1199,7 +1199,10 @@ impl<'a> Walker<'a> {
         // `acquire_slot().await`: the call's value is the future the await consumes.
         let awaited =
             call.syntax().parent().is_some_and(|parent| ast::AwaitExpr::can_cast(parent.kind()));
-        if lock_types::may_return_guard(function) && !awaited {
+        // A struct the crate declares (`AbortGuard(handle)`) is known: a guard only if the
+        // index says so, which it did not above.
+        let declared_struct = self.classifier.index.declares_struct(last_segment(function));
+        if lock_types::may_return_guard(function) && !awaited && !declared_struct {
             return self.new_candidate(call.syntax(), function);
         }
         Vec::new()

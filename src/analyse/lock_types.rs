@@ -162,6 +162,17 @@ pub fn may_return_guard(name: &str) -> bool {
     (verb || gives || helper) && !words.contains(&"blocking") && !scope_guard
 }
 
+/// Whether a name says it acquires a permit (`acquire`, `try_acquire_many_owned`): only async
+/// semaphores do, so such a candidate matters only with `--include-async-locks`.
+pub fn hands_out_permits(name: &str) -> bool {
+    let words = name_words(name);
+    let first = match words.first().map(String::as_str) {
+        Some("try") => words.get(1),
+        _ => words.first(),
+    };
+    first.is_some_and(|word| word == "acquire") || words.last().is_some_and(|word| word == "permit")
+}
+
 /// `snake_case` and `CamelCase` words of a name, lower-cased.
 fn name_words(name: &str) -> Vec<String> {
     let mut words = Vec::new();
@@ -386,6 +397,9 @@ mod tests {
         ] {
             assert!(!may_return_guard(name), "{name}");
         }
+        assert!(hands_out_permits("try_acquire_many_owned"));
+        assert!(hands_out_permits("slot_permit"));
+        assert!(!hands_out_permits("lock_state"));
     }
 
     #[test]

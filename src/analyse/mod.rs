@@ -97,6 +97,11 @@ pub fn analyse_tree_with(
         .iter()
         .filter(|guard| guard.certainty != liveness::Certainty::Known)
         .filter(|guard| !guard.awaits.is_empty() || !guard.zombie_awaits.is_empty())
+        // Only async semaphores hand out permits (`try_acquire_many_owned`): worth types only
+        // when async locks are reported.
+        .filter(|guard| {
+            options.include_async_locks || !lock_types::hands_out_permits(&guard.acquisition.method)
+        })
         .map(|guard| guard.acquire)
         .collect();
     Analysis { findings, candidates }
@@ -168,4 +173,36 @@ fn findings_of(guard: &GuardRecord, options: CheckOptions) -> Vec<Finding> {
         ));
     }
     findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn candidates(text: &str, options: CheckOptions) -> usize {
+        let tree = SourceFile::parse(text, Edition::Edition2021).tree();
+        let imports = Imports::collect(tree.syntax());
+        let mut index = ItemIndex::default();
+        index.add_file(tree.syntax(), &imports);
+        index.finish();
+        analyse_tree_with(&tree, &index, &imports, Edition::Edition2021, options, None)
+            .candidates
+            .len()
+    }
+
+    /// Only what types could turn into a finding is worth loading them for.
+    #[test]
+    fn candidates_are_calls_only_types_can_decide() {
+        let unknown = "async fn f(s: &S) { let g = s.state_guard(); tick().await; }";
+        assert_eq!(candidates(unknown, CheckOptions::default()), 1);
+        // A struct the crate declares is known, whatever its name says.
+        let declared =
+            "struct AbortGuard(u8);\nasync fn f() { let g = AbortGuard(1); tick().await; }";
+        assert_eq!(candidates(declared, CheckOptions::default()), 0);
+        // Permits only come from async semaphores, reported with `--include-async-locks`.
+        let permit =
+            "async fn f(s: &S) { let p = s.clone().try_acquire_many_owned(2); tick().await; }";
+        assert_eq!(candidates(permit, CheckOptions::default()), 0);
+        assert_eq!(candidates(permit, CheckOptions { include_async_locks: true }), 1);
+    }
 }
