@@ -22,8 +22,8 @@ use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::{Xxh3, xxh3_128};
 
 use crate::analyse::index::ItemIndex;
-use crate::discover::Edition;
 use crate::finding::{Finding, Planned, Span};
+use ra_ap_syntax::Edition;
 
 /// Bumped when what is stored changes meaning.
 const FORMAT: u32 = 1;

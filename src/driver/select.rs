@@ -196,6 +196,9 @@ pub(super) fn select_and_index(
     (Indexes { by_package, empty }, files, failed)
 }
 
+/// A declaring file's part, and whether it was parsed this run (`false`: from the cache).
+type Declared = (Arc<Declarations>, bool);
+
 struct CrateSelection {
     /// `None` when no file of the crate is analysed and none needs guard-giving names.
     index: Option<LazyIndex>,
@@ -241,7 +244,7 @@ fn select_in_crate(
     }
     // Declarations: cached, or parsed (a file that cannot be parsed is reported once and left
     // out of everything else).
-    let outcomes: Vec<Result<Option<(Arc<Declarations>, bool)>, String>> = files
+    let outcomes: Vec<Result<Option<Declared>, String>> = files
         .par_iter_mut()
         .map(|file| {
             if !file.declares {
