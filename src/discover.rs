@@ -199,8 +199,13 @@ fn discover_folder(root: &Path, default_edition: Edition, remember: bool) -> Dis
         .filter(|dir| !project.packages.iter().any(|p| p.dir == *dir))
         .collect();
     let mut outside = Vec::new();
+    // Package folders by path: a file's owner is found by walking up from it, not by testing
+    // every package (a workspace has dozens, and thousands of files).
+    let by_dir: HashMap<&Path, &Package> =
+        project.packages.iter().map(|package| (package.dir.as_path(), package)).collect();
     for path in tree.rust_files {
-        match owning_package(&path, &project.packages) {
+        let owner = path.ancestors().skip(1).find_map(|dir| by_dir.get(dir).copied());
+        match owner {
             Some(package) if !inside_foreign_crate(&path, &package.dir, &foreign) => {
                 discovery.files.push(SourceFileEntry {
                     display_path: display_path(root, &path),
