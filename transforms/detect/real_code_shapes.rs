@@ -50,3 +50,22 @@ async fn expires(pool: &Pool) {
     sleep(pool.locked().timeout.unwrap()).await;
 }
 
+
+// A task registry: the guard is borrowed by `get(…)` in an `if let`, then dropped before each
+// await. rustc keeps a borrowed local in the future, so it is still `!Send` (checked with rustc on
+// this shape): dropped-but-not-send, at the acquisition.
+async fn wait_for(receiver: u32) -> u32 {
+    receiver
+}
+
+pub async fn clean_and_wait(tasks: &Mutex<HashMap<u32, u32>>, shard: u32) -> u32 {
+    let registry = tasks.lock().unwrap();
+    if let Some(task) = registry.get(&shard).filter(|task| **task > 0) {
+        let receiver = *task;
+        drop(registry);
+        return wait_for(receiver).await;
+    }
+    let receiver = 1;
+    drop(registry);
+    wait_for(receiver).await
+}
