@@ -17,6 +17,9 @@ fn check(root: &Path, extra: &[&str]) -> (Vec<String>, Option<i32>) {
         .args(["check", "--format", "json", "--semantic", "never"])
         .arg(root)
         .args(extra)
+        // The cache goes to cargo's target folder: the crate's own, whatever this run uses.
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("CARGO_BUILD_TARGET_DIR")
         .output()
         .expect("guardfix runs");
     let findings = String::from_utf8_lossy(&output.stdout)
