@@ -144,15 +144,21 @@ pub fn run_key(settings: &str) -> u64 {
 /// Where the cache of a workspace lives: under cargo's target folder, else in the OS cache
 /// folder (`$XDG_CACHE_HOME`, `~/.cache`), one file per folder checked.
 pub fn location(target_directory: Option<&Path>, root: &Path) -> Option<PathBuf> {
-    if let Some(target) = target_directory {
-        return Some(target.join("guardfix"));
+    match target_directory {
+        Some(target) => Some(target.join("guardfix")),
+        None => os_cache_folder(root),
     }
+}
+
+/// A folder of the OS cache folder (`$XDG_CACHE_HOME/guardfix/…`, `~/.cache/guardfix/…`) for
+/// what `key` names (a folder checked, a manifest and a folder).
+pub fn os_cache_folder(key: impl Hash) -> Option<PathBuf> {
     let base = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
         .filter(|dir| dir.is_absolute())
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))?;
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    root.hash(&mut hasher);
+    key.hash(&mut hasher);
     Some(base.join("guardfix").join(format!("{:016x}", hasher.finish())))
 }
 

@@ -355,9 +355,7 @@ struct RememberedMetadata {
 }
 
 fn metadata_memory(manifest: &Path, root: &Path) -> Option<PathBuf> {
-    let key = PathBuf::from(format!("{}\n{}", manifest.display(), root.display()));
-    let folder = crate::cache::location(None, &key)?;
-    Some(folder.join("cargo-metadata"))
+    Some(crate::cache::os_cache_folder((manifest, root))?.join("cargo-metadata"))
 }
 
 fn metadata_inputs(manifest: &Path, workspace_root: &Path, tree: &Tree) -> u128 {
