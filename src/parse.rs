@@ -126,17 +126,40 @@ pub const ANALYSIS_STACK: usize = 64 << 20;
 /// The depth of the deepest node under `root` when it exceeds [`MAX_NESTING`], found without
 /// recursion.
 pub fn too_deep(root: &ra_ap_syntax::SyntaxNode) -> Option<usize> {
-    let (mut depth, mut deepest) = (0usize, 0usize);
-    for event in root.preorder() {
-        match event {
-            ra_ap_syntax::WalkEvent::Enter(_) => {
-                depth += 1;
-                deepest = deepest.max(depth);
+    // Over the green tree: the cursor API (`preorder`) allocates a node per step, and this runs
+    // on every tree guardfix parses.
+    use ra_ap_syntax::NodeOrToken;
+    let green = root.green();
+    let mut stack = vec![(green, 1usize)];
+    let mut deepest = 0;
+    while let Some((node, depth)) = stack.pop() {
+        deepest = deepest.max(depth);
+        for child in node.children() {
+            if let NodeOrToken::Node(child) = child {
+                stack.push((child, depth + 1));
             }
-            ra_ap_syntax::WalkEvent::Leave(_) => depth -= 1,
         }
     }
     (deepest > MAX_NESTING).then_some(deepest)
+}
+
+/// The text of a node, read from its green tree: `node.text().to_string()` walks cursors,
+/// allocating a node per step, which for a whole file costs as much as parsing it.
+pub fn tree_text(node: &ra_ap_syntax::SyntaxNode) -> String {
+    use ra_ap_syntax::NodeOrToken;
+    let green = node.green();
+    let mut text = String::with_capacity(u32::from(node.text_range().len()) as usize);
+    let mut stack = vec![green.children()];
+    while let Some(children) = stack.last_mut() {
+        match children.next() {
+            Some(NodeOrToken::Token(token)) => text.push_str(token.text()),
+            Some(NodeOrToken::Node(child)) => stack.push(child.children()),
+            None => {
+                stack.pop();
+            }
+        }
+    }
+    text
 }
 
 /// Makes rayon's worker threads big enough for [`MAX_NESTING`] (once; a pool already built,
@@ -215,7 +238,19 @@ fn payload_message(payload: &(dyn std::any::Any + Send)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ra_ap_syntax::AstNode;
     use rayon::prelude::*;
+
+    #[test]
+    fn tree_text_is_the_node_s_text() {
+        let text = "fn f() {\n    // c\n    let x = \"é\"; g(x).await\n}\nstruct S;";
+        let parse = SourceFile::parse(text, Edition::Edition2021);
+        let root = parse.tree().syntax().clone();
+        assert_eq!(tree_text(&root), text);
+        for node in root.descendants() {
+            assert_eq!(tree_text(&node), node.text().to_string());
+        }
+    }
 
     /// The input from the crates.io registry that made the parser panic.
     const PANICKING: &str = "---\n-│\n";

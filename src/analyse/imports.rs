@@ -19,9 +19,27 @@ pub struct Imports {
 impl Imports {
     pub fn collect(root: &SyntaxNode) -> Imports {
         let mut imports = Imports::default();
-        for use_item in root.descendants().filter_map(ast::Use::cast) {
-            if let Some(tree) = use_item.use_tree() {
-                imports.add_tree(&tree, "");
+        // `use` items sit anywhere items may (fn bodies, blocks, modules): a subtree whose text
+        // has no `use` holds none, and most of a file's text (expressions) is such subtrees.
+        let text = crate::parse::tree_text(root);
+        let base = u32::from(root.text_range().start());
+        let uses: Vec<u32> =
+            memchr::memmem::find_iter(text.as_bytes(), b"use").map(|at| base + at as u32).collect();
+        let holds_use = |node: &SyntaxNode| {
+            let range = node.text_range();
+            let first = uses.partition_point(|&at| at < u32::from(range.start()));
+            uses.get(first).is_some_and(|&at| at + 3 <= u32::from(range.end()))
+        };
+        let mut walk = root.preorder();
+        while let Some(event) = walk.next() {
+            let ra_ap_syntax::WalkEvent::Enter(node) = event else { continue };
+            if !holds_use(&node) {
+                walk.skip_subtree();
+            } else if let Some(use_item) = ast::Use::cast(node) {
+                if let Some(tree) = use_item.use_tree() {
+                    imports.add_tree(&tree, "");
+                }
+                walk.skip_subtree();
             }
         }
         imports
@@ -123,6 +141,16 @@ mod tests {
 
     fn imports(text: &str) -> Imports {
         Imports::collect(SourceFile::parse(text, Edition::Edition2021).tree().syntax())
+    }
+
+    #[test]
+    fn uses_in_bodies_blocks_and_modules_count() {
+        let imports = imports(
+            "fn f() { let x = { use std::sync::Mutex; 1 }; }\nmod m { fn g() { if a { use tokio::sync as ts; } } }\nfn h() { async { use parking_lot::RwLock; }; }",
+        );
+        assert_eq!(resolve(&imports, "Mutex"), "std::sync::Mutex");
+        assert_eq!(resolve(&imports, "ts::Mutex"), "tokio::sync::Mutex");
+        assert_eq!(resolve(&imports, "RwLock"), "parking_lot::RwLock");
     }
 
     fn resolve(imports: &Imports, path: &str) -> String {

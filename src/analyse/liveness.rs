@@ -160,6 +160,7 @@ pub struct Walker<'a> {
     pub classifier: Classifier<'a>,
     edition: Edition,
     root: SyntaxNode,
+    macros: macros::MacroReader,
     pub guards: Vec<GuardRecord>,
     guard_by_site: HashMap<(Span, Span), GuardId>,
     state: ContextState,
@@ -198,6 +199,7 @@ impl<'a> Walker<'a> {
         Walker {
             classifier,
             edition,
+            macros: macros::MacroReader::new(edition, root.clone()),
             root,
             guards: Vec::new(),
             guard_by_site: HashMap::new(),
@@ -1757,7 +1759,7 @@ impl<'a> Walker<'a> {
         if nothing_alive && !is_await_macro && !macros::may_take_a_guard_or_await(call) {
             return Vec::new();
         }
-        let body = macros::read_macro(call, self.edition);
+        let body = self.macros.read(call);
         match body {
             MacroBody::Exprs { exprs, awaits } => {
                 for expr in &exprs {

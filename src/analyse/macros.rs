@@ -7,9 +7,14 @@
 //! inside macros then point at the right text. Nodes from these trees live in a tree of their
 //! own, which is how the transforms know not to edit them.
 
-use ra_ap_syntax::{AstNode, Edition, SyntaxKind, SyntaxToken, TextSize, ast};
+use std::collections::HashMap;
+
+use ra_ap_syntax::{
+    AstNode, Edition, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize, ast,
+};
 
 /// What a macro call means for the analysis.
+#[derive(Clone)]
 pub enum MacroBody {
     /// `println!(…)`, `assert!(…)`, `join!(a, b)`: expressions evaluated in order; with
     /// `awaits`, the macro awaits them all after evaluating them (`join!`, `try_join!`).
@@ -73,6 +78,174 @@ pub fn read_macro(call: &ast::MacroCall, edition: Edition) -> MacroBody {
         Some(exprs) => MacroBody::Exprs { exprs, awaits: is_await_macro(&name) },
         None => MacroBody::Opaque,
     }
+}
+
+/// Reads the macro calls of one file, all of them in one parse.
+///
+/// Reading one macro pads its pieces with spaces up to their offset in the file, so reading
+/// each macro of a file on its own lexes and hashes a file's worth of padding per macro: a file
+/// with a `tracing::info!` every few lines cost time in its length squared. The first read
+/// parses every macro of the file together instead, each as a block of `piece;` statements at
+/// its own delimiters (`{` at the opening one, `}` just after the closing one), so the file is
+/// lexed once. A macro whose block does not come out where it was put is read on its own, as
+/// are macros inside macros (they live in the trees those reads make).
+pub struct MacroReader {
+    edition: Edition,
+    root: SyntaxNode,
+    read: Option<HashMap<TextRange, MacroBody>>,
+}
+
+impl MacroReader {
+    pub fn new(edition: Edition, root: SyntaxNode) -> MacroReader {
+        MacroReader { edition, root, read: None }
+    }
+
+    pub fn read(&mut self, call: &ast::MacroCall) -> MacroBody {
+        let in_root = call.syntax().ancestors().last().is_some_and(|top| top == self.root);
+        if !in_root {
+            return read_macro(call, self.edition);
+        }
+        let read = self.read.get_or_insert_with(|| read_all(&self.root, self.edition));
+        match read.get(&call.syntax().text_range()) {
+            Some(body) => body.clone(),
+            None => read_macro(call, self.edition),
+        }
+    }
+}
+
+/// Where one macro's pieces go in the shared parse, and what they are read as.
+struct Planned {
+    call: TextRange,
+    /// The token tree's range: `{` goes at its start, `}` at its end.
+    tree: TextRange,
+    /// The pieces to parse, in order, each marked `true` for a select's handler.
+    ranges: Vec<(TextSize, TextSize, bool)>,
+    kind: PlannedKind,
+}
+
+enum PlannedKind {
+    Exprs { awaits: bool },
+    Select,
+}
+
+/// Every macro call of `root` read in one parse (see `MacroReader`).
+fn read_all(root: &SyntaxNode, edition: Edition) -> HashMap<TextRange, MacroBody> {
+    let mut read = HashMap::new();
+    let text = crate::parse::tree_text(root);
+    let mut fake = String::with_capacity(text.len() + 16);
+    fake.push_str(PREFIX);
+    let mut planned = Vec::new();
+    for call in root.descendants().filter_map(ast::MacroCall::cast) {
+        let call_range = call.syntax().text_range();
+        let (Some(name), Some(tree)) = (macro_name(&call), call.token_tree()) else {
+            read.insert(call_range, MacroBody::Opaque);
+            continue;
+        };
+        let pieces = top_level_tokens(&tree);
+        let (ranges, kind) = if is_select(&name) {
+            let (futures, handlers) = select_ranges(&pieces);
+            let mut ranges: Vec<_> = futures.into_iter().map(|(s, e)| (s, e, false)).collect();
+            ranges.extend(handlers.into_iter().map(|(s, e)| (s, e, true)));
+            ranges.sort();
+            (ranges, PlannedKind::Select)
+        } else {
+            let ranges = split_commas(&pieces)
+                .iter()
+                .map(|part| (part[0].start(), part[part.len() - 1].end(), false))
+                .collect();
+            (ranges, PlannedKind::Exprs { awaits: is_await_macro(&name) })
+        };
+        let tree_range = tree.syntax().text_range();
+        let at = |offset: TextSize| u32::from(offset) as usize;
+        // Room for the `{`, and pieces in order inside the tree: anything else is read alone.
+        let in_order = ranges.windows(2).all(|pair| pair[0].1 < pair[1].0);
+        let inside = ranges.iter().all(|&(start, end, _)| {
+            tree_range.start() < start && end < tree_range.end() && start < end
+        });
+        if at(tree_range.start()) < fake.len() || !in_order || !inside {
+            continue;
+        }
+        pad_to(&mut fake, at(tree_range.start()));
+        fake.push('{');
+        for &(start, end, _) in &ranges {
+            pad_to(&mut fake, at(start));
+            fake.push_str(&text[at(start)..at(end)]);
+            fake.push(';');
+        }
+        pad_to(&mut fake, at(tree_range.end()));
+        fake.push('}');
+        planned.push(Planned { call: call_range, tree: tree_range, ranges, kind });
+    }
+    fake.push('}');
+    if planned.is_empty() {
+        return read;
+    }
+    let Ok(parse) = crate::parse::parse_source(&fake, edition) else { return read };
+    if crate::parse::too_deep(parse.tree().syntax()).is_some() {
+        return read; // each macro is then read (and refused) on its own
+    }
+    let Some(body) =
+        parse.tree().syntax().descendants().find_map(ast::Fn::cast).and_then(|f| f.body())
+    else {
+        return read;
+    };
+    let Some(statements) = body.stmt_list() else { return read };
+    let blocks: HashMap<TextSize, ast::BlockExpr> = statements
+        .statements()
+        .filter_map(|stmt| match stmt {
+            ast::Stmt::ExprStmt(stmt) => match stmt.expr()? {
+                ast::Expr::BlockExpr(block) => Some(block),
+                _ => None,
+            },
+            _ => None,
+        })
+        .map(|block| (block.syntax().text_range().start(), block))
+        .collect();
+    let errors: Vec<TextRange> = parse.errors().iter().map(|error| error.range()).collect();
+    for plan in planned {
+        let expected = TextRange::new(plan.tree.start(), plan.tree.end() + TextSize::from(1));
+        let Some(block) = blocks.get(&plan.tree.start()) else { continue };
+        if block.syntax().text_range() != expected {
+            continue; // read on its own
+        }
+        if errors
+            .iter()
+            .any(|error| expected.contains_range(*error) || error.intersect(expected).is_some())
+        {
+            read.insert(plan.call, MacroBody::Opaque);
+            continue;
+        }
+        let exprs: Vec<ast::Expr> = block
+            .stmt_list()
+            .into_iter()
+            .flat_map(|list| list.statements())
+            .filter_map(|stmt| match stmt {
+                ast::Stmt::ExprStmt(stmt) => stmt.expr(),
+                _ => None,
+            })
+            .collect();
+        let body = if exprs.len() != plan.ranges.len() {
+            MacroBody::Opaque
+        } else {
+            match plan.kind {
+                PlannedKind::Exprs { awaits } => MacroBody::Exprs { exprs, awaits },
+                PlannedKind::Select => {
+                    let (mut futures, mut handlers) = (Vec::new(), Vec::new());
+                    for (expr, &(_, _, is_handler)) in exprs.into_iter().zip(&plan.ranges) {
+                        if is_handler { handlers.push(expr) } else { futures.push(expr) }
+                    }
+                    MacroBody::Select { futures, handlers }
+                }
+            }
+        };
+        read.insert(plan.call, body);
+    }
+    read
+}
+
+fn pad_to(fake: &mut String, offset: usize) {
+    let padding = offset.saturating_sub(fake.len());
+    fake.extend(std::iter::repeat_n(' ', padding));
 }
 
 /// The tokens and subtrees directly inside the macro's delimiters, without trivia.
@@ -209,6 +382,20 @@ fn source_text(pieces: &[Piece]) -> Option<(usize, String)> {
 
 /// `select! { [biased;] pat = fut [, if cond] => handler [,] … [else => handler] }`.
 fn read_select(pieces: &[Piece], edition: Edition) -> MacroBody {
+    let (futures, handlers) = select_ranges(pieces);
+    let parsed_futures = parse_ranges_as_exprs(pieces, &futures, edition);
+    let parsed_handlers = parse_ranges_as_exprs(pieces, &handlers, edition);
+    match (parsed_futures, parsed_handlers) {
+        (Some(futures), Some(handlers)) => MacroBody::Select { futures, handlers },
+        _ => MacroBody::Opaque,
+    }
+}
+
+/// Where a piece to parse starts and ends in the file.
+type PieceRange = (TextSize, TextSize);
+
+/// A select's futures and handlers, as ranges of the file.
+fn select_ranges(pieces: &[Piece]) -> (Vec<PieceRange>, Vec<PieceRange>) {
     let mut futures = Vec::new();
     let mut handlers = Vec::new();
     let mut index = 0;
@@ -245,12 +432,7 @@ fn read_select(pieces: &[Piece], edition: Edition) -> MacroBody {
             index += 1;
         }
     }
-    let parsed_futures = parse_ranges_as_exprs(pieces, &futures, edition);
-    let parsed_handlers = parse_ranges_as_exprs(pieces, &handlers, edition);
-    match (parsed_futures, parsed_handlers) {
-        (Some(futures), Some(handlers)) => MacroBody::Select { futures, handlers },
-        _ => MacroBody::Opaque,
-    }
+    (futures, handlers)
 }
 
 /// The index of the `=` of the next `=>` at or after `from` (the two are separate tokens).
@@ -325,6 +507,71 @@ mod tests {
         let MacroBody::Select { futures, handlers } = body else { panic!("not read") };
         assert_eq!(texts(&futures, &source), ["rx.recv()", "sleep(d)"]);
         assert_eq!(texts(&handlers, &source), ["{ h(v).await }", "g()", "()"]);
+    }
+
+    /// What a body says, as texts at their offsets, to compare two readings.
+    fn describe(body: &MacroBody, source: &str) -> String {
+        let list = |exprs: &[ast::Expr]| {
+            exprs
+                .iter()
+                .map(|expr| {
+                    let range = expr.syntax().text_range();
+                    format!("{}@{:?}", &source[range], range)
+                })
+                .collect::<Vec<_>>()
+                .join(" | ")
+        };
+        match body {
+            MacroBody::Exprs { exprs, awaits } => format!("exprs({awaits}) {}", list(exprs)),
+            MacroBody::Select { futures, handlers } => {
+                format!("select {} => {}", list(futures), list(handlers))
+            }
+            MacroBody::Opaque => "opaque".to_owned(),
+        }
+    }
+
+    #[test]
+    fn reading_a_file_s_macros_together_reads_each_as_alone() {
+        let source = r#"m!(a);
+async fn f(m: &std::sync::Mutex<u8>) {
+    println!("{} {x}", m.lock().unwrap(), x = 1);
+    tracing::info!(target: "t", "no {}", y);
+    assert_eq!(vec![1, 2], vec![a(b, c), d], "msg {}", format!("{}", e));
+    tokio::select! { biased; v = rx.recv(), if a == b => { h(v).await }, _ = sleep(d) => g(), else => () }
+    quote! { #x => ## };
+    tokio::join!(a(), b());
+    let _ = m!();
+    html! { <div class="x"> { y } </div> };
+    z!(a,);
+    w![1; 3];
+    if let Some(x) = y { debug!("{x:?}") } else { futures::select_biased! { _ = a => {} } }
+}
+fn g() -> u8 { n!(1 + ) }
+"#;
+        let parse = SourceFile::parse(source, Edition::Edition2021);
+        let root = parse.tree().syntax().clone();
+        let mut reader = MacroReader::new(Edition::Edition2021, root.clone());
+        let calls: Vec<ast::MacroCall> =
+            root.descendants().filter_map(ast::MacroCall::cast).collect();
+        assert!(calls.len() >= 14);
+        for call in &calls {
+            let together = describe(&reader.read(call), source);
+            let alone = describe(&read_macro(call, Edition::Edition2021), source);
+            assert_eq!(together, alone, "{}", call.syntax());
+        }
+        // They were read together, not each on its own.
+        let together = reader.read.as_ref().expect("read");
+        let readable = together.values().filter(|body| !matches!(body, MacroBody::Opaque)).count();
+        assert_eq!(readable, 8, "println, assert_eq, both selects, join, m!(), z!, debug!");
+        // Macros inside a macro's pieces are read from the tree that read made.
+        let MacroBody::Exprs { exprs, .. } = reader.read(&calls[3]) else { panic!("not read") };
+        let inner =
+            exprs.iter().flat_map(|e| e.syntax().descendants()).find_map(ast::MacroCall::cast);
+        let inner = inner.expect("format! inside assert_eq!");
+        assert_eq!(
+            describe(&reader.read(&inner), source),
+            describe(&read_macro(&inner, Edition::Edition2021), source)
+        );
     }
 
     #[test]

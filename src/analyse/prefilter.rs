@@ -18,7 +18,7 @@ use super::lock_types::FAMILIES;
 /// awaiting macro means nothing to report, so the file need not even be parsed.
 pub fn may_have_findings(text: &str) -> bool {
     static AWAITING: LazyLock<Finders> =
-        LazyLock::new(|| Finders::new(&["await", "select!", "join!"]));
+        LazyLock::new(|| Finders::new(&["await", "select!", "select_biased!", "join!"]));
     AWAITING.any_in(text)
 }
 
@@ -71,40 +71,76 @@ pub fn names_guard_type(text: &str, configured: &[String]) -> bool {
 /// The identifiers of a crate that hand out guards, for `may_hold_guards`.
 #[derive(Clone, Debug, Default)]
 pub struct GuardWords {
-    exact: HashSet<String>,
+    /// Lock families' acquiring methods: they count unless their call is awaited.
+    acquiring: HashSet<String>,
+    /// The configured guard types and the crate's guard-giving names: they always count.
+    named: HashSet<String>,
+    /// Async locks are reported (`--include-async-locks`): an awaited acquisition counts too.
+    async_locks: bool,
 }
 
 impl GuardWords {
     /// Every lock family's acquiring methods (a guarding map's `get`/`entry` only when
     /// `guarding_map`), the configured guard types' names, and the crate's guard-giving names.
-    pub fn new(guarding_map: bool, configured: &[String], crate_names: &[String]) -> GuardWords {
+    pub fn new(
+        guarding_map: bool,
+        configured: &[String],
+        crate_names: &[String],
+        async_locks: bool,
+    ) -> GuardWords {
         const MAP_METHODS: &[&str] =
             &["get", "get_mut", "entry", "try_get", "try_get_mut", "try_entry"];
-        let mut exact = HashSet::new();
+        let mut acquiring = HashSet::new();
         for family in FAMILIES {
             for method in family.acquire_methods {
                 if guarding_map || !MAP_METHODS.contains(method) {
-                    exact.insert((*method).to_owned());
+                    acquiring.insert((*method).to_owned());
                 }
             }
         }
-        exact.extend(configured.iter().cloned());
-        exact.extend(crate_names.iter().cloned());
-        GuardWords { exact }
+        let named = configured.iter().chain(crate_names).cloned().collect();
+        GuardWords { acquiring, named, async_locks }
     }
 
     pub fn add(&mut self, names: impl IntoIterator<Item = String>) {
-        self.exact.extend(names);
+        self.named.extend(names);
     }
 }
 
-/// Whether a file (that awaits) may hold a guard: one of its identifiers is in `words`, names a
-/// guard type, or has a word that says it locks or hands out a guard (`lock_state`,
-/// `state_guard`, `acquire_slot`).
+/// Whether a file (that awaits) may hold a guard: one of its identifiers is a configured or
+/// guard-giving name, names a guard type, or is an acquiring method or a name whose words say
+/// it locks or hands out a guard (`lock_state`, `state_guard`, `acquire_slot`) and is not
+/// called then awaited. `self.state.read().await` is an async lock's acquisition: it never
+/// gives a blocking lock's guard (the analysis says so too), so in a tokio-locked crate it is
+/// no reason to parse the file unless async locks are reported.
 pub fn may_hold_guards(text: &str, words: &GuardWords) -> bool {
-    identifiers(text).any(|ident| {
-        words.exact.contains(ident) || is_guard_type_word(ident) || has_guard_word(ident)
+    identifiers_at(text).any(|(start, ident)| {
+        if words.named.contains(ident) || is_guard_type_word(ident) {
+            return true;
+        }
+        let acquiring = words.acquiring.contains(ident) || has_guard_word(ident);
+        acquiring && (words.async_locks || !is_awaited_call(&text[start + ident.len()..]))
     })
+}
+
+/// Whether `rest`, the text after a name, is a call whose result is awaited: `(…)` then
+/// `.await`, with any whitespace between. Arguments holding quotes, comments, blocks or
+/// nested calls are not looked into (the answer is then "no", which only costs a parse).
+fn is_awaited_call(rest: &str) -> bool {
+    let rest = rest.trim_start();
+    let Some(arguments) = rest.strip_prefix('(') else { return false };
+    let Some(close) = arguments.find([')', '(', '"', '\'', '/', '{', ';']) else {
+        return false;
+    };
+    if !arguments[close..].starts_with(')') {
+        return false;
+    }
+    let after = arguments[close + 1..].trim_start();
+    let Some(after) = after.strip_prefix('.') else { return false };
+    let after = after.trim_start();
+    after
+        .strip_prefix("await")
+        .is_some_and(|tail| !tail.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_'))
 }
 
 /// Guard types by their names: `…Guard`, `…Permit`, `Ref`, `RefMut`, stdio's `…Lock`s.
@@ -117,6 +153,12 @@ fn is_guard_type_word(ident: &str) -> bool {
 /// Whether one of the snake_case/CamelCase words of `ident` is a locking or guard word: what
 /// `lock_types::may_return_guard` (the candidates for types) and guard type names are made of.
 fn has_guard_word(ident: &str) -> bool {
+    // Type and variant names (`RwLock`, `Ordering::Acquire`) give no guard by being named:
+    // guard types are `is_guard_type_word`'s, and a crate's guard-holding struct is one of its
+    // guard-giving names. Calls that may return a guard are snake_case.
+    if ident.starts_with(|c: char| c.is_ascii_uppercase()) {
+        return false;
+    }
     if ident.len() < 4 || !contains_guard_stem(ident.as_bytes()) {
         return false;
     }
@@ -158,6 +200,11 @@ fn words_of(ident: &str) -> impl Iterator<Item = &str> {
 /// The identifier-like runs of `text` (ASCII letters, digits, `_`, not starting with a digit),
 /// comments and strings included: a prefilter may only err towards parsing.
 fn identifiers(text: &str) -> impl Iterator<Item = &str> {
+    identifiers_at(text).map(|(_, ident)| ident)
+}
+
+/// `identifiers`, each with its byte offset.
+fn identifiers_at(text: &str) -> impl Iterator<Item = (usize, &str)> {
     let bytes = text.as_bytes();
     let mut at = 0;
     std::iter::from_fn(move || {
@@ -167,7 +214,7 @@ fn identifiers(text: &str) -> impl Iterator<Item = &str> {
                 while at < bytes.len() && (bytes[at].is_ascii_alphanumeric() || bytes[at] == b'_') {
                     at += 1;
                 }
-                return Some(&text[start..at]);
+                return Some((start, &text[start..at]));
             }
             // Skip a run of digits with its suffix (`1u8`) as one token, then any other byte.
             if bytes[at].is_ascii_digit() {
@@ -187,7 +234,7 @@ mod tests {
     use super::*;
 
     fn base() -> GuardWords {
-        GuardWords::new(false, &[], &[])
+        GuardWords::new(false, &[], &[], false)
     }
 
     #[test]
@@ -202,7 +249,7 @@ mod tests {
             "let s = self.lock_state();",
             "let s = self.state_guard();",
             "let s = STATE.locked();",
-            "sem.acquire_owned().await",
+            "let p = sem.acquire_owned();",
             "std::io::stdout().lock()",
         ] {
             assert!(may_hold_guards(text, &base()), "{text}");
@@ -224,14 +271,37 @@ mod tests {
     }
 
     #[test]
+    fn an_awaited_acquisition_counts_only_with_async_locks() {
+        for text in [
+            "self.state.read().await",
+            "let g = self.m.lock()\n        .await;",
+            "let p = sem.acquire_owned().await?;",
+            "self.lock_for(id, kind).await",
+        ] {
+            assert!(!may_hold_guards(text, &base()), "{text}");
+            assert!(may_hold_guards(text, &GuardWords::new(false, &[], &[], true)), "{text}");
+        }
+        for text in [
+            "self.state.read().unwrap(); x.await",
+            "self.m.lock().awaiting()",
+            "self.m.lock(f(x)).await",
+            "self.m.lock(\")\").await",
+        ] {
+            assert!(may_hold_guards(text, &base()), "{text}");
+        }
+        let named = GuardWords::new(false, &[], &["lock".to_owned()], false);
+        assert!(may_hold_guards("self.lock().await", &named), "a crate's own guard-giving fn");
+    }
+
+    #[test]
     fn a_guarding_map_makes_get_an_acquisition() {
-        let words = GuardWords::new(true, &[], &[]);
+        let words = GuardWords::new(true, &[], &[], false);
         assert!(may_hold_guards("self.sessions.get(&id)", &words));
     }
 
     #[test]
     fn configured_and_crate_names_count() {
-        let words = GuardWords::new(false, &["Held".to_owned()], &["state".to_owned()]);
+        let words = GuardWords::new(false, &["Held".to_owned()], &["state".to_owned()], false);
         assert!(may_hold_guards("let h: Held = make();", &words));
         assert!(may_hold_guards("let s = self.state();", &words));
         assert!(!may_hold_guards("let s = self.status();", &words));
@@ -243,7 +313,9 @@ mod tests {
         assert_eq!(words, ["Rw", "Lock", "Read", "Guard"]);
         let words: Vec<&str> = words_of("try_lock_for").collect();
         assert_eq!(words, ["try", "lock", "for"]);
-        assert!(has_guard_word("STATE_LOCK"));
+        assert!(has_guard_word("state_lock"));
+        assert!(!has_guard_word("STATE_LOCK"));
+        assert!(!has_guard_word("RwLock"));
         assert!(!has_guard_word("Blocking"));
     }
 }

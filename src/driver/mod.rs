@@ -152,7 +152,10 @@ pub fn check_path(path: &Path, options: RunOptions) -> Result<CheckRun, RunError
     }
     let mut cache = match cache::location(discovery.target_directory.as_deref(), &root) {
         Some(folder) if options.cache => {
-            CheckCache::open(&folder, cache::run_key(&format!("{:?}|{config:?}", options.check)))
+            // `--semantic always` counts every analysed file's syntax errors (see analyse_file).
+            let always = options.semantic == SemanticMode::Always;
+            let key = format!("{:?}|{always}|{config:?}", options.check);
+            CheckCache::open(&folder, cache::run_key(&key))
         }
         _ => CheckCache::disabled(),
     };
@@ -179,13 +182,22 @@ pub fn check_path(path: &Path, options: RunOptions) -> Result<CheckRun, RunError
         }
     }
     let every_awaiting_file = options.semantic == SemanticMode::Always || !options.prefilter;
-    let (indexes, read, index_failures) =
-        select::select_and_index(read, &config, &configured_words, every_awaiting_file, &mut cache);
+    let (indexes, read, index_failures) = select::select_and_index(
+        read,
+        &config,
+        &configured_words,
+        every_awaiting_file,
+        options.check.include_async_locks,
+        &mut cache,
+    );
     failed.extend(index_failures);
     let analysed: Vec<Result<CheckedFile, FailedFile>> = read
         .into_par_iter()
         .filter(|file| file.wants_analysis)
-        .map(|file| analyse_file(file, &indexes, &config, options.check, &cache))
+        .map(|file| {
+            let count_errors = options.semantic == SemanticMode::Always;
+            analyse_file(file, &indexes, &config, options.check, count_errors, &cache)
+        })
         .collect();
     let mut checked = Vec::new();
     for result in analysed {
@@ -447,6 +459,7 @@ fn analyse_file(
     index: &Indexes,
     config: &Config,
     options: CheckOptions,
+    count_errors: bool,
     cache: &CheckCache,
 ) -> Result<CheckedFile, FailedFile> {
     let ReadFile { entry, source, content, parse, .. } = file;
@@ -480,7 +493,11 @@ fn analyse_file(
     });
     match outcome {
         Ok(analysis) => {
-            let syntax_errors = parse.errors().len();
+            // Counting them validates the whole tree again: only a file with something to
+            // report or fix needs the count (fix refuses to edit a file with syntax errors).
+            // `--semantic always` asks types about every file without syntax errors.
+            let interesting = !analysis.findings.is_empty() || !analysis.candidates.is_empty();
+            let syntax_errors = if interesting || count_errors { parse.errors().len() } else { 0 };
             Ok(CheckedFile {
                 entry,
                 source,

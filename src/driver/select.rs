@@ -158,6 +158,7 @@ pub(super) fn select_and_index(
     config: &Config,
     configured_words: &[String],
     every_awaiting_file: bool,
+    async_locks: bool,
     cache: &mut CheckCache,
 ) -> (Indexes, Vec<ReadFile>, Vec<FailedFile>) {
     let mut by_crate: HashMap<String, Vec<ReadFile>> = HashMap::new();
@@ -171,8 +172,14 @@ pub(super) fn select_and_index(
     let outcomes: Vec<(String, CrateSelection)> = by_crate
         .into_par_iter()
         .map(|(key, files)| {
-            let selection =
-                select_in_crate(files, &empty, configured_words, every_awaiting_file, shared);
+            let selection = select_in_crate(
+                files,
+                &empty,
+                configured_words,
+                every_awaiting_file,
+                async_locks,
+                shared,
+            );
             (key, selection)
         })
         .collect();
@@ -214,13 +221,14 @@ fn select_in_crate(
     empty: &ItemIndex,
     configured_words: &[String],
     every_awaiting_file: bool,
+    async_locks: bool,
     cache: &CheckCache,
 ) -> CrateSelection {
     files.sort_by(|a, b| a.entry.path.cmp(&b.entry.path));
     let guarding_map = files
         .iter()
         .any(|file| file.declares && prefilter::mentions_guarding_map(&file.source.text));
-    let mut words = prefilter::GuardWords::new(guarding_map, configured_words, &[]);
+    let mut words = prefilter::GuardWords::new(guarding_map, configured_words, &[], async_locks);
     files.par_iter_mut().filter(|file| file.awaits).for_each(|file| {
         file.wants_analysis =
             every_awaiting_file || prefilter::may_hold_guards(&file.source.text, &words);
