@@ -36,6 +36,21 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// rustc's JSON diagnostics, one per line, with fixes as suggestions (for editors and
+        /// cargo-based tools): `json` bare, `json-cargo` as cargo's `compiler-message`.
+        #[arg(long, value_enum, value_name = "FORMAT", conflicts_with = "format")]
+        message_format: Option<crate::cli_editor::MessageFormat>,
+        #[command(flatten)]
+        baseline: BaselineArgs,
+    },
+    /// Run `cargo clippy --workspace --all-targets --message-format=json` and print guardfix's
+    /// findings after clippy's, as cargo's messages: one command for rust-analyzer's
+    /// `check.overrideCommand`. Arguments after `--` go to clippy.
+    Clippy {
+        #[command(flatten)]
+        common: Common,
+        #[arg(last = true, value_name = "CLIPPY_ARGS")]
+        clippy_args: Vec<String>,
     },
     /// Compute fixes and show them as a diff; `--write` applies them in place.
     Fix {
@@ -55,6 +70,17 @@ enum Command {
     Review(crate::cli_batch::ReviewArgs),
     /// Apply the accepted snapshots to the source files.
     Apply(crate::cli_batch::ApplyArgs),
+}
+
+#[derive(clap::Args)]
+struct BaselineArgs {
+    /// Record today's findings in FILE (they are still reported; exit 0).
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    write_baseline: Option<PathBuf>,
+    /// Report only findings not recorded in FILE (see `--write-baseline`); also `baseline` in
+    /// the configuration.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -126,7 +152,12 @@ where
         }
     };
     match cli.command {
-        Command::Check { common, format } => run_check(&common, format),
+        Command::Check { common, format, message_format, baseline } => {
+            run_check(&common, format, message_format, &baseline)
+        }
+        Command::Clippy { common, clippy_args } => {
+            crate::cli_editor::run_clippy(&common.path, run_options(&common), &clippy_args)
+        }
         Command::Fix { common, fix } => {
             let color = render::color_choice(&common.color, std::io::stdout().is_terminal());
             let options = run_options(&common);
@@ -162,20 +193,56 @@ fn run_options(common: &Common) -> RunOptions {
     }
 }
 
-fn run_check(common: &Common, format: Format) -> ExitCode {
+fn run_check(
+    common: &Common,
+    format: Format,
+    message_format: Option<crate::cli_editor::MessageFormat>,
+    baseline: &BaselineArgs,
+) -> ExitCode {
     let color = render::color_choice(&common.color, std::io::stderr().is_terminal());
-    let run = match driver::check_path(&common.path, run_options(common)) {
+    let mut run = match driver::check_path(&common.path, run_options(common)) {
         Ok(run) => run,
         Err(error) => {
             eprintln!("error: {error}");
             return ExitCode::from(2);
         }
     };
-    let written = match format {
-        Format::Human => print_human(&run, HumanStyle { color }),
-        Format::Json => print_json(&run),
-        Format::Sarif => print_sarif(&run),
-        Format::Github => print_github(&run),
+    if let Some(path) = &baseline.write_baseline {
+        let recorded = crate::baseline::of_run(&run);
+        if let Err(error) = crate::baseline::write(path, &recorded) {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+        eprintln!("wrote {} finding(s) to the baseline {}", run.finding_count(), path.display());
+    } else if let Some(path) = baseline.baseline.clone().or_else(|| run.config.baseline.clone()) {
+        let recorded = match crate::baseline::read(&path) {
+            Ok(recorded) => recorded,
+            Err(error) => {
+                eprintln!("error: {error}");
+                return ExitCode::from(2);
+            }
+        };
+        let comparison = crate::baseline::apply(&mut run, &recorded);
+        eprintln!(
+            "baseline {}: {} finding(s) left out as known, {} new",
+            path.display(),
+            comparison.baselined,
+            run.finding_count()
+        );
+        if comparison.gone > 0 {
+            eprintln!(
+                "note: {} baselined finding(s) are gone: tighten the baseline with `guardfix check --write-baseline {}`",
+                comparison.gone,
+                path.display()
+            );
+        }
+    }
+    let written = match (message_format, format) {
+        (Some(message_format), _) => crate::cli_editor::print_messages(&run, message_format),
+        (None, Format::Human) => print_human(&run, HumanStyle { color }),
+        (None, Format::Json) => print_json(&run),
+        (None, Format::Sarif) => print_sarif(&run),
+        (None, Format::Github) => print_github(&run),
     };
     if let Err(error) = written {
         if error.kind() != std::io::ErrorKind::BrokenPipe {
@@ -185,7 +252,7 @@ fn run_check(common: &Common, format: Format) -> ExitCode {
     }
     if !run.failed.is_empty() {
         ExitCode::from(2)
-    } else if run.finding_count() > 0 {
+    } else if run.finding_count() > 0 && baseline.write_baseline.is_none() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

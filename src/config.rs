@@ -47,6 +47,8 @@ pub struct ConfigFile {
     pub allow: Vec<AllowRule>,
     #[serde(default)]
     pub extra_guard_types: Vec<String>,
+    /// A baseline file (`check --baseline`), relative to the workspace root.
+    pub baseline: Option<String>,
 }
 
 /// `{ path = "src/legacy.rs" }` silences a file (or every file a glob matches);
@@ -96,6 +98,8 @@ pub struct Config {
     pub extra_guard_types: Vec<String>,
     /// The files the configuration was read from, for messages.
     pub files: Vec<PathBuf>,
+    /// `baseline`, joined to `root`: `check` then reports only findings not in it.
+    pub baseline: Option<PathBuf>,
     exclude: GlobSet,
     allow: Vec<CompiledAllow>,
 }
@@ -113,6 +117,7 @@ impl Default for Config {
             strategy: None,
             extra_guard_types: Vec::new(),
             files: Vec::new(),
+            baseline: None,
             exclude: GlobSet::empty(),
             allow: Vec::new(),
         }
@@ -189,6 +194,7 @@ pub fn load(root: &Path, request: &ConfigRequest) -> Result<(Config, Vec<String>
         strategy: request.strategy.clone().or(table.strategy),
         extra_guard_types,
         files,
+        baseline: table.baseline.as_ref().map(|path| root.join(path)),
         exclude,
         allow,
     };

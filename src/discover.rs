@@ -40,6 +40,44 @@ pub struct SourceFileEntry {
     pub package: Option<String>,
 }
 
+/// A package of the workspace, as cargo's messages name it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CargoPackage {
+    pub name: String,
+    /// Cargo's package id (`path+file:///…#name@1.0.0`).
+    pub id: String,
+    pub manifest_path: PathBuf,
+    /// The folder of its `Cargo.toml`, canonical.
+    pub dir: PathBuf,
+    /// Its targets, as `cargo metadata` printed them (the objects cargo's messages carry).
+    pub targets: Vec<serde_json::Value>,
+}
+
+impl CargoPackage {
+    /// The target a file belongs to: the one whose crate root's folder holds it most closely
+    /// (`src/bin/tool.rs` → the `tool` bin, `src/net/mod.rs` → the lib), the lib otherwise.
+    pub fn target_of(&self, file: &Path) -> Option<&serde_json::Value> {
+        let root_dir = |target: &serde_json::Value| {
+            target["src_path"].as_str().and_then(|p| Path::new(p).parent().map(canonical))
+        };
+        let holding = self
+            .targets
+            .iter()
+            .filter_map(|target| Some((root_dir(target)?, target)))
+            .filter(|(dir, _)| file.starts_with(dir))
+            .max_by_key(|(dir, target)| {
+                let exact =
+                    target["src_path"].as_str().is_some_and(|p| canonical(Path::new(p)) == file);
+                (exact, dir.components().count())
+            })
+            .map(|(_, target)| target);
+        let is_lib = |target: &&serde_json::Value| {
+            target["kind"].as_array().is_some_and(|kinds| kinds.iter().any(|k| k == "lib"))
+        };
+        holding.or_else(|| self.targets.iter().find(is_lib)).or(self.targets.first())
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Discovery {
     /// Sorted by path, without duplicates.
@@ -47,6 +85,9 @@ pub struct Discovery {
     pub workspace_root: Option<PathBuf>,
     /// Cargo's build output folder for the workspace, when cargo told (the cache lives there).
     pub target_directory: Option<PathBuf>,
+    /// The workspace's packages as `cargo metadata` described them (for `--message-format
+    /// json-cargo`, whose messages name their package and target).
+    pub packages: Vec<CargoPackage>,
     /// Things the user should know but that did not stop discovery (a failing `cargo metadata`,
     /// skipped files).
     pub warnings: Vec<String>,
@@ -132,6 +173,7 @@ fn discover_file(
             }
             discovery.target_directory = project.target_directory;
             discovery.workspace_root = Some(project.workspace_root);
+            discovery.packages = project.cargo_packages;
         }
     }
     discovery.files.push(entry);
@@ -228,6 +270,7 @@ fn discover_folder(root: &Path, default_edition: Edition, remember: bool) -> Dis
     }
     discovery.target_directory = project.target_directory.clone();
     discovery.workspace_root = Some(project.workspace_root);
+    discovery.packages = project.cargo_packages;
     discovery
 }
 
@@ -268,6 +311,7 @@ struct Project {
     workspace_root: PathBuf,
     target_directory: Option<PathBuf>,
     packages: Vec<Package>,
+    cargo_packages: Vec<CargoPackage>,
     warnings: Vec<String>,
     /// `cargo metadata`'s output as it printed it (kept so it can be remembered).
     raw: Vec<u8>,
@@ -309,10 +353,13 @@ struct Metadata {
 #[derive(Deserialize)]
 struct MetadataPackage {
     name: String,
+    #[serde(default)]
+    id: String,
     edition: String,
     manifest_path: PathBuf,
+    /// Kept as cargo printed them; `MetadataTarget` is what discovery reads of each.
     #[serde(default)]
-    targets: Vec<MetadataTarget>,
+    targets: Vec<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -428,14 +475,19 @@ fn project_from_metadata(metadata: Metadata, default_edition: Edition) -> Projec
             default_edition
         })
     };
+    let mut cargo_packages = Vec::new();
     let packages = metadata
         .packages
         .into_iter()
         .map(|package| {
             let edition =
                 edition_or_default(&package.edition, &format!("package {}", package.name));
-            let target_editions = package
+            let targets: Vec<MetadataTarget> = package
                 .targets
+                .iter()
+                .filter_map(|target| serde_json::from_value(target.clone()).ok())
+                .collect();
+            let target_editions = targets
                 .iter()
                 .filter(|t| t.edition != package.edition)
                 .map(|t| {
@@ -444,6 +496,13 @@ fn project_from_metadata(metadata: Metadata, default_edition: Edition) -> Projec
                 })
                 .collect();
             let dir = package.manifest_path.parent().map(canonical).unwrap_or_default();
+            cargo_packages.push(CargoPackage {
+                name: package.name.clone(),
+                id: package.id,
+                manifest_path: package.manifest_path,
+                dir: dir.clone(),
+                targets: package.targets,
+            });
             Package { name: package.name, dir, edition, target_editions }
         })
         .collect();
@@ -451,6 +510,7 @@ fn project_from_metadata(metadata: Metadata, default_edition: Edition) -> Projec
         workspace_root: canonical(&metadata.workspace_root),
         target_directory: metadata.target_directory.as_deref().map(canonical),
         packages,
+        cargo_packages,
         warnings,
         raw: Vec::new(),
     }

@@ -8,10 +8,12 @@
 //! `cache` keeps per-file results between runs, keyed by content.
 
 pub mod analyse;
+pub mod baseline;
 pub mod batch;
 pub mod cache;
 pub mod cli;
 pub mod cli_batch;
+pub mod cli_editor;
 pub mod cli_fix;
 pub mod config;
 pub mod discover;

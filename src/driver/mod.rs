@@ -113,6 +113,11 @@ pub struct CheckRun {
     /// The loaded semantic layer, when the run needed and could load it.
     pub semantic: Option<Arc<SemanticWorkspace>>,
     indexes: Indexes,
+    /// The workspace root (where configuration is read), or the folder checked outside cargo:
+    /// what editor-facing paths are relative to.
+    pub root: std::path::PathBuf,
+    /// The workspace's packages, as cargo described them.
+    pub packages: Vec<crate::discover::CargoPackage>,
 }
 
 impl CheckRun {
@@ -257,6 +262,8 @@ pub fn check_path(path: &Path, options: RunOptions) -> Result<CheckRun, RunError
         check: options.check,
         semantic,
         indexes,
+        root,
+        packages: discovery.packages,
     })
 }
 

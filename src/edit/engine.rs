@@ -518,6 +518,11 @@ impl FindingKey {
         }
     }
 
+    /// The kind's code, the guard's binding and the acquiring code, as the key compares them.
+    pub fn parts(&self) -> (&'static str, Option<&str>, &str) {
+        (self.kind, self.binding.as_deref(), &self.acquire_text)
+    }
+
     /// The signature of the fn (or closure, async block) the finding is in, as
     /// [`context_head`] gives it.
     pub fn context_head(&self) -> &str {

@@ -1,5 +1,5 @@
 //! Turning findings and fixes into output: rustc-style diagnostics for people, NDJSON for tools,
-//! SARIF for code scanning, workflow commands for GitHub Actions, unified diffs for `fix`.
+//! rustc's JSON diagnostics for editors and cargo-based tools, SARIF for code scanning, workflow commands for GitHub Actions, unified diffs for `fix`.
 //!
 //! Every function here is pure (only [`color_choice`] reads the environment): it takes the file's
 //! text and returns a `String` or a JSON value, and the CLI decides where it goes. Human
@@ -8,10 +8,12 @@
 
 pub mod color;
 pub mod diff;
+pub mod fix_edits;
 pub mod github;
 pub mod human;
 pub mod json;
 pub mod line_index;
+pub mod rustc_json;
 pub mod sarif;
 
 pub use color::color_choice;
