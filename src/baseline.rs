@@ -60,8 +60,7 @@ type Identity = (String, String, Option<String>, String, String);
 fn identities(run: &CheckRun) -> Vec<(usize, usize, Identity)> {
     let mut all = Vec::new();
     for (file_at, file) in run.checked.iter().enumerate() {
-        let name = file.entry.path.strip_prefix(&run.root).unwrap_or(&file.entry.path);
-        let name = name.to_string_lossy().replace('\\', "/");
+        let name = crate::render::slash_path(&file.entry.path, Some(&run.root));
         for (finding_at, finding) in file.findings.iter().enumerate() {
             let key = FindingKey::of(finding, &file.source.text);
             let (kind, binding, acquire) = key.parts();

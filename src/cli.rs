@@ -408,8 +408,7 @@ fn artifact_uri(path: &Path, cwd: Option<&Path>) -> ArtifactUri {
 }
 
 fn runner_path(path: &Path, cwd: Option<&Path>) -> String {
-    let shown = cwd.and_then(|cwd| path.strip_prefix(cwd).ok()).unwrap_or(path);
-    shown.to_string_lossy().replace('\\', "/")
+    render::slash_path(path, cwd)
 }
 
 fn edition_name(edition: Edition) -> &'static str {

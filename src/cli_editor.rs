@@ -146,8 +146,7 @@ fn wrap(
 
 /// `path` relative to the workspace root, `/`-separated, as rustc names files for cargo.
 fn relative_name(root: &Path, path: &Path) -> String {
-    let shown = path.strip_prefix(root).unwrap_or(path);
-    shown.to_string_lossy().replace('\\', "/")
+    crate::render::slash_path(path, Some(root))
 }
 
 /// `guardfix clippy [ARGS…]`: runs `cargo clippy --workspace --all-targets

@@ -19,8 +19,16 @@ pub mod sarif;
 pub use color::color_choice;
 
 use std::ops::Range;
+use std::path::Path;
 
 use crate::finding::Span;
+
+/// `path` relative to `base` when it is inside it, `/`-separated: how SARIF's runner paths,
+/// rustc's file names and baselines name files.
+pub fn slash_path(path: &Path, base: Option<&Path>) -> String {
+    let shown = base.and_then(|base| path.strip_prefix(base).ok()).unwrap_or(path);
+    shown.to_string_lossy().replace('\\', "/")
+}
 
 /// `span` as a byte range of `text` that is safe to slice.
 ///
