@@ -52,6 +52,13 @@ enum Command {
         #[arg(last = true, value_name = "CLIPPY_ARGS")]
         clippy_args: Vec<String>,
     },
+    /// Serve the language server protocol on stdin/stdout: diagnostics as you type, fixes
+    /// as code actions (see the README for editor settings).
+    Lsp {
+        /// Accepted for clients that pass it; stdio is the only transport.
+        #[arg(long, hide = true)]
+        stdio: bool,
+    },
     /// Compute fixes and show them as a diff; `--write` applies them in place.
     Fix {
         #[command(flatten)]
@@ -158,6 +165,7 @@ where
         Command::Clippy { common, clippy_args } => {
             crate::cli_editor::run_clippy(&common.path, run_options(&common), &clippy_args)
         }
+        Command::Lsp { .. } => crate::lsp::run(),
         Command::Fix { common, fix } => {
             let color = render::color_choice(&common.color, std::io::stdout().is_terminal());
             let options = run_options(&common);

@@ -9,10 +9,8 @@ use std::process::{Command, ExitCode, Stdio};
 use serde_json::json;
 
 use crate::driver::{self, CheckRun, CheckedFile};
-use crate::edit::engine::FixOptions;
-use crate::render::fix_edits::{FileFix, fixes_by_finding};
 use crate::render::line_index::LineIndex;
-use crate::render::rustc_json::{self, Applicability, Suggestion};
+use crate::render::rustc_json::{self, Suggestion};
 
 /// rustc's JSON diagnostics, bare (`json`) or wrapped as cargo's `compiler-message`
 /// (`json-cargo`).
@@ -61,60 +59,19 @@ pub fn print_messages(run: &CheckRun, format: MessageFormat) -> std::io::Result<
 /// Per file with findings, per finding: the fixes `guardfix fix` would make (MachineApplicable)
 /// and, for findings it would leave, those `--unsafe-fixes` would make (MaybeIncorrect).
 fn suggestions_by_finding(run: &CheckRun) -> Vec<(&CheckedFile, Vec<Vec<Suggestion>>)> {
-    let plan = |unsafe_fixes| {
-        let options = FixOptions {
-            strategy: run.config.strategy_choice(None),
-            unsafe_fixes,
-            check: run.check,
-        };
-        driver::plan_fixes(run, options)
-    };
-    let safe = plan(false);
-    let risky = plan(true);
-    safe.into_iter()
-        .zip(risky)
-        .map(|((file, safe), (_, risky))| {
-            let mut per_finding: Vec<Vec<Suggestion>> =
-                file.findings.iter().map(|_| Vec::new()).collect();
-            let mut fixed_safely = vec![false; file.findings.len()];
-            for (fixes, applicability) in
-                [(&safe, Applicability::MachineApplicable), (&risky, Applicability::MaybeIncorrect)]
-            {
-                let Some(new_text) = fixes.new_text.as_deref() else { continue };
-                let fixed = driver::findings_gone(run, file, new_text);
-                let fix = FileFix {
-                    new_text,
-                    applied: &fixes.applied,
-                    fixed: &fixed,
-                    line_endings: file.source.line_endings,
-                };
-                let owned = fixes_by_finding(&file.source.text, &file.findings, &fix);
-                for (position, edits) in owned.into_iter().enumerate() {
-                    let Some(edits) = edits else { continue };
-                    if applicability == Applicability::MaybeIncorrect && fixed_safely[position] {
-                        continue;
-                    }
-                    if applicability == Applicability::MachineApplicable {
-                        fixed_safely[position] = true;
-                    }
-                    let message = match applicability {
-                        Applicability::MachineApplicable => format!(
-                            "guardfix fix (strategy {})",
-                            edits.strategies.join(", ")
-                        ),
-                        Applicability::MaybeIncorrect => format!(
-                            "guardfix fix --unsafe-fixes (strategy {}; review: it may change what the code does)",
-                            edits.strategies.join(", ")
-                        ),
-                    };
-                    per_finding[position].push(Suggestion {
-                        message,
-                        applicability,
-                        replacements: edits.replacements,
-                    });
-                }
-            }
-            (file, per_finding)
+    use rayon::prelude::*;
+    let strategy = run.config.strategy_choice(None);
+    run.checked
+        .par_iter()
+        .filter(|file| !file.findings.is_empty())
+        .map(|file| {
+            let index = run.index_for(file);
+            let suggestions = if file.syntax_errors > 0 {
+                file.findings.iter().map(|_| Vec::new()).collect()
+            } else {
+                run.under_fix(file, &index).suggestions(&file.findings, strategy)
+            };
+            (file, suggestions)
         })
         .collect()
 }

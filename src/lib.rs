@@ -21,6 +21,7 @@ pub mod driver;
 pub mod edit;
 pub mod finding;
 pub mod fix;
+pub mod lsp;
 pub mod parse;
 pub mod plan;
 pub mod render;

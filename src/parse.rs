@@ -93,20 +93,26 @@ impl LineEndings {
 pub fn read_source(path: &Path) -> Result<LoadedSource, LoadError> {
     let bytes = std::fs::read(path)
         .map_err(|source| LoadError::Unreadable { path: path.to_owned(), source })?;
-    let raw = std::str::from_utf8(&bytes).map_err(|err| LoadError::NotUtf8 {
-        path: path.to_owned(),
-        valid_up_to: err.valid_up_to(),
-    })?;
-    let (bom, raw) = match raw.strip_prefix(BOM) {
-        Some(rest) => (true, rest),
-        None => (false, raw),
-    };
-    // Most files have no `\r` at all: then there is nothing to detect or replace.
-    let (line_endings, text) = match memchr::memchr(b'\r', raw.as_bytes()) {
-        None => (LineEndings::detect(""), raw.to_owned()),
-        Some(_) => (LineEndings::detect(raw), raw.replace("\r\n", "\n")),
-    };
-    Ok(LoadedSource { bytes, text, line_endings, bom })
+    LoadedSource::from_bytes(bytes)
+        .map_err(|valid_up_to| LoadError::NotUtf8 { path: path.to_owned(), valid_up_to })
+}
+
+impl LoadedSource {
+    /// A file's bytes (from disk, or an editor's buffer) ready for the parser, or where they
+    /// stop being UTF-8.
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<LoadedSource, usize> {
+        let raw = std::str::from_utf8(&bytes).map_err(|err| err.valid_up_to())?;
+        let (bom, raw) = match raw.strip_prefix(BOM) {
+            Some(rest) => (true, rest),
+            None => (false, raw),
+        };
+        // Most files have no `\r` at all: then there is nothing to detect or replace.
+        let (line_endings, text) = match memchr::memchr(b'\r', raw.as_bytes()) {
+            None => (LineEndings::detect(""), raw.to_owned()),
+            Some(_) => (LineEndings::detect(raw), raw.replace("\r\n", "\n")),
+        };
+        Ok(LoadedSource { bytes, text, line_endings, bom })
+    }
 }
 
 /// Parses `text`, turning a parser panic into `Err(message)`.

@@ -14,6 +14,8 @@
 //! fix engine's re-analysis see the same thing.
 
 mod select;
+pub mod session;
+pub mod suggest;
 
 use std::borrow::Cow;
 use std::path::Path;
@@ -32,6 +34,7 @@ use crate::parse::{self, LoadedSource};
 use crate::semantic::{self, SemanticFile, SemanticMode, SemanticWorkspace};
 pub use select::index_key;
 use select::{Indexes, ReadFile};
+pub use suggest::FileUnderFix;
 
 #[derive(Clone, Debug)]
 pub struct RunOptions {
@@ -131,6 +134,22 @@ impl CheckRun {
         self.indexes.for_file(&file.entry, &self.config)
     }
 
+    /// A checked file as the fix engine sees it, with `index` from [`Self::index_for`].
+    pub fn under_fix<'a>(
+        &'a self,
+        file: &'a CheckedFile,
+        index: &'a ItemIndex,
+    ) -> FileUnderFix<'a> {
+        FileUnderFix {
+            text: &file.source.text,
+            edition: file.entry.edition,
+            index,
+            semantic: self.semantic_file(file),
+            check: self.check,
+            line_endings: file.source.line_endings,
+        }
+    }
+
     /// The semantic view of a file the check analysed with rust-analyzer's types: the fix
     /// engine must re-analyse it the same way.
     pub fn semantic_file<'a>(&'a self, file: &'a CheckedFile) -> Option<SemanticFile<'a>> {
@@ -141,16 +160,7 @@ impl CheckRun {
 
 pub fn check_path(path: &Path, options: RunOptions) -> Result<CheckRun, RunError> {
     parse::configure_threads();
-    let mut discovery = discover::discover_with(path, options.default_edition, options.cache)?;
-    let start = match path.parent() {
-        _ if path.is_dir() => path,
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let start = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_owned());
-    let root = config::config_root(discovery.workspace_root.as_deref(), &start);
-    let (config, config_warnings) = config::load(&root, &options.config)?;
-    discovery.warnings.extend(config_warnings);
+    let Workspace { mut discovery, start, root, config } = open_workspace(path, &options)?;
     // A file named on the command line is analysed even when excluded, as when ignored.
     if !path.is_file() {
         discovery.files.retain(|file| !config.is_excluded(&file.path));
@@ -265,6 +275,29 @@ pub fn check_path(path: &Path, options: RunOptions) -> Result<CheckRun, RunError
         root,
         packages: discovery.packages,
     })
+}
+
+/// What a run starts from: the files discovered under PATH, the folder the run started in,
+/// the workspace root and the configuration read there.
+struct Workspace {
+    discovery: discover::Discovery,
+    start: std::path::PathBuf,
+    root: std::path::PathBuf,
+    config: Config,
+}
+
+fn open_workspace(path: &Path, options: &RunOptions) -> Result<Workspace, RunError> {
+    let mut discovery = discover::discover_with(path, options.default_edition, options.cache)?;
+    let start = match path.parent() {
+        _ if path.is_dir() => path,
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let start = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_owned());
+    let root = config::config_root(discovery.workspace_root.as_deref(), &start);
+    let (config, config_warnings) = config::load(&root, &options.config)?;
+    discovery.warnings.extend(config_warnings);
+    Ok(Workspace { discovery, start, root, config })
 }
 
 /// What the cache keeps of a file's (syntactic) analysis.
@@ -421,42 +454,15 @@ pub fn plan_fixes(run: &CheckRun, options: FixOptions) -> Vec<(&CheckedFile, Fil
 /// The findings of `text` (a new version of `file`), analysed as the check analysed the file:
 /// its crate's index, and rust-analyzer's types if the check used them.
 pub fn reanalyse(run: &CheckRun, file: &CheckedFile, text: &str) -> Result<Vec<Finding>, String> {
-    parse::catch_panic(|| {
-        let tree = SourceFile::parse(text, file.entry.edition).tree();
-        let imports = Imports::collect(tree.syntax());
-        // Fixes add blocks and `let`s, never declarations: the crate's index stays true.
-        let index = run.index_for(file);
-        let edition = file.entry.edition;
-        run.semantic_file(file)
-            .and_then(|semantic| {
-                semantic.analyse(text, &tree, &index, &imports, edition, run.check)
-            })
-            .unwrap_or_else(|| analyse::analyse_tree(&tree, &index, &imports, edition, run.check))
-    })
+    let index = run.index_for(file);
+    run.under_fix(file, &index).reanalyse(text)
 }
 
 /// Per finding of `file`: whether `new_text` (the file after fixes) no longer has it, matched
 /// as the fix engine matches findings across edits: by kind, binding and acquiring code.
 pub fn findings_gone(run: &CheckRun, file: &CheckedFile, new_text: &str) -> Vec<bool> {
-    // The fix engine's identity: kind, binding, acquisition and enclosing fn (two fns may
-    // lock the same way, and only one of them be fixed).
-    let key = crate::edit::engine::FindingKey::of;
-    let after = reanalyse(run, file, new_text);
-    let Ok(after) = after else { return vec![false; file.findings.len()] };
-    let mut remaining: Vec<_> = after.iter().map(|finding| key(finding, new_text)).collect();
-    file.findings
-        .iter()
-        .map(|finding| {
-            let key = key(finding, &file.source.text);
-            match remaining.iter().position(|other| *other == key) {
-                Some(i) => {
-                    remaining.remove(i);
-                    false
-                }
-                None => true,
-            }
-        })
-        .collect()
+    let index = run.index_for(file);
+    run.under_fix(file, &index).findings_gone(&file.findings, new_text)
 }
 
 /// A file's findings: from the cache when its content and its crate's declarations are

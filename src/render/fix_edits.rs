@@ -111,7 +111,7 @@ fn match_applied<'a>(
 
 /// The changed lines of `old` → `new`, as byte ranges of `old` and their new text. Adjacent
 /// deletions and insertions make one replacement.
-pub(super) fn line_replacements(old: &str, new: &str) -> Vec<Replacement> {
+pub fn line_replacements(old: &str, new: &str) -> Vec<Replacement> {
     let diff = TextDiff::from_lines(old, new);
     let old_starts = line_starts(old);
     let new_starts = line_starts(new);

@@ -9,6 +9,24 @@
 //! "ab\ncé\nd"   offset 6 (the `\n` after `é`) → (2, 3)
 //! ```
 
+/// What a column counts: bytes, UTF-16 code units (the language server protocol's default)
+/// or chars.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColumnUnit {
+    Utf8,
+    Utf16,
+    Utf32,
+}
+
+/// How many `unit`s a char of `utf8_len` bytes takes: in UTF-16 only 4-byte chars take two.
+fn unit_width(utf8_len: u8, unit: ColumnUnit) -> u32 {
+    match unit {
+        ColumnUnit::Utf8 => u32::from(utf8_len),
+        ColumnUnit::Utf16 if utf8_len == 4 => 2,
+        _ => 1,
+    }
+}
+
 /// Line starts and multi-byte char positions of one text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LineIndex {
@@ -42,19 +60,63 @@ impl LineIndex {
     /// An offset past the end is clamped to the end, and one inside a multi-byte char counts as
     /// that char's start, so a stale or hand-made span still yields a usable position.
     pub fn line_col(&self, offset: u32) -> (u32, u32) {
-        let offset = self.snap_to_char_start(offset.min(self.len));
-        // `line_starts[0] == 0`, so at least one start is `<= offset` and the index is >= 1.
-        let line = self.line_starts.partition_point(|&start| start <= offset);
-        let line_start = self.line_starts[line - 1];
-        let column = offset - line_start - self.extra_bytes_between(line_start, offset);
-        (line as u32, column + 1)
+        let (line, column) = self.position(offset, ColumnUnit::Utf32);
+        (line + 1, column + 1)
     }
 
-    /// The bytes beyond the first of each multi-byte char starting in `start..end`.
-    fn extra_bytes_between(&self, start: u32, end: u32) -> u32 {
+    /// 0-based line and 0-based column of `offset` in `unit`s, as the language server
+    /// protocol counts positions.
+    pub fn position(&self, offset: u32, unit: ColumnUnit) -> (u32, u32) {
+        let offset = self.snap_to_char_start(offset.min(self.len));
+        let line = self.line_starts.partition_point(|&start| start <= offset) - 1;
+        let line_start = self.line_starts[line];
+        (line as u32, self.units_between(line_start, offset, unit))
+    }
+
+    /// The byte offset of a 0-based line and column in `unit`s: the inverse of
+    /// [`Self::position`]. A column past the line's end is its end; a line past the text's is
+    /// the end of the text (editors send both for text they just changed).
+    pub fn offset(&self, line: u32, column: u32, unit: ColumnUnit) -> u32 {
+        let Some(&line_start) = self.line_starts.get(line as usize) else { return self.len };
+        let line_end = self
+            .line_starts
+            .get(line as usize + 1)
+            .map_or(self.len, |&next| next.saturating_sub(1));
+        let first = self.multibyte.partition_point(|&(at, _)| at < line_start);
+        let last = self.multibyte.partition_point(|&(at, _)| at < line_end);
+        let (mut offset, mut units) = (line_start, 0u32);
+        for &(at, len) in &self.multibyte[first..last] {
+            let ascii = at - offset;
+            if units + ascii >= column {
+                return offset + (column - units);
+            }
+            units += ascii;
+            let width = unit_width(len, unit);
+            if units + width > column {
+                return at; // inside the char: its start
+            }
+            units += width;
+            offset = at + u32::from(len);
+        }
+        offset.saturating_add(column - units).min(line_end)
+    }
+
+    /// How many `unit`s the text `start..end` (on one line) takes.
+    fn units_between(&self, start: u32, end: u32, unit: ColumnUnit) -> u32 {
         let first = self.multibyte.partition_point(|&(at, _)| at < start);
         let last = self.multibyte.partition_point(|&(at, _)| at < end);
-        self.multibyte[first..last].iter().map(|&(_, len)| u32::from(len) - 1).sum()
+        let chars = &self.multibyte[first..last];
+        let bytes = end - start;
+        match unit {
+            ColumnUnit::Utf8 => bytes,
+            _ => {
+                bytes
+                    - chars
+                        .iter()
+                        .map(|&(_, len)| u32::from(len) - unit_width(len, unit))
+                        .sum::<u32>()
+            }
+        }
     }
 
     fn snap_to_char_start(&self, offset: u32) -> u32 {
@@ -69,6 +131,26 @@ impl LineIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn positions_count_the_unit_asked_for_and_map_back() {
+        // `é` is 2 bytes and 1 UTF-16 unit, `🦀` is 4 bytes and 2 units.
+        let text = "é🦀x\ncé\nd";
+        let index = LineIndex::new(text);
+        let x = text.find('x').unwrap() as u32;
+        assert_eq!(index.position(x, ColumnUnit::Utf8), (0, 6));
+        assert_eq!(index.position(x, ColumnUnit::Utf16), (0, 3));
+        assert_eq!(index.position(x, ColumnUnit::Utf32), (0, 2));
+        for unit in [ColumnUnit::Utf8, ColumnUnit::Utf16, ColumnUnit::Utf32] {
+            for (offset, _) in text.char_indices().chain([(text.len(), ' ')]) {
+                let (line, column) = index.position(offset as u32, unit);
+                assert_eq!(index.offset(line, column, unit), offset as u32, "{unit:?} at {offset}");
+            }
+        }
+        // Past the line's end is its end, past the last line the text's end.
+        assert_eq!(index.offset(1, 99, ColumnUnit::Utf16), text.find("\nd").unwrap() as u32);
+        assert_eq!(index.offset(7, 0, ColumnUnit::Utf16), text.len() as u32);
+    }
 
     #[test]
     fn first_offset_is_line_one_column_one() {

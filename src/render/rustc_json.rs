@@ -46,6 +46,8 @@ impl Applicability {
 /// One fix for a finding: what it does, and its edits as byte ranges of the file.
 pub struct Suggestion {
     pub message: String,
+    /// The transforms behind it (`scope`, `drop`…), for titles.
+    pub strategies: Vec<&'static str>,
     pub applicability: Applicability,
     pub replacements: Vec<Replacement>,
 }
