@@ -150,3 +150,55 @@ fn a_baseline_fails_only_on_new_findings_and_survives_moved_lines() {
     let tighter = guardfix(&["check", path]);
     assert!(stderr(&tighter).contains("baselined finding(s) are gone"), "{}", stderr(&tighter));
 }
+
+/// The README's pre-commit recipe, installed as a git hook: a commit that adds a finding is
+/// stopped with the finding named, one that keeps to the baseline goes through.
+#[test]
+fn the_pre_commit_recipe_stops_a_commit_that_adds_a_finding() {
+    let (_scratch, project) = scoped_project();
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(["-c", "user.name=guardfix", "-c", "user.email=guardfix@example.invalid"])
+            .args(["-c", "commit.gpgsign=false", "-c", "core.hooksPath=.git/hooks"])
+            .args(args)
+            .current_dir(&project)
+            .output()
+            .expect("git runs")
+    };
+    assert!(git(&["init", "--quiet"]).status.success());
+    let recorded = project.join("guardfix-baseline.json");
+    let baseline = guardfix(&[
+        "check",
+        "--write-baseline",
+        recorded.to_str().unwrap(),
+        project.to_str().unwrap(),
+    ]);
+    assert_eq!(baseline.status.code(), Some(0), "{}", stderr(&baseline));
+    // The recipe, with this build's binary for `guardfix`.
+    let hook = project.join(".git/hooks/pre-commit");
+    let script = format!(
+        "#!/bin/sh\nexec '{}' check --baseline guardfix-baseline.json\n",
+        env!("CARGO_BIN_EXE_guardfix")
+    );
+    std::fs::write(&hook, script).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    assert!(git(&["add", "."]).status.success());
+    let first = git(&["commit", "--quiet", "-m", "today's findings, baselined"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+
+    let lib = project.join("src/lib.rs");
+    let old = std::fs::read_to_string(&lib).unwrap();
+    let new_fn = "\npub async fn added(m: &std::sync::Mutex<u32>) {\n    let g = m.lock().unwrap();\n    std::future::ready(()).await;\n    drop(g);\n}\n";
+    std::fs::write(&lib, format!("{old}{new_fn}")).unwrap();
+    let stopped = git(&["commit", "--quiet", "-am", "a new finding"]);
+    assert!(!stopped.status.success(), "the hook stops it");
+    assert!(stderr(&stopped).contains("src/lib.rs"), "{}", stderr(&stopped));
+
+    std::fs::write(&lib, format!("// a comment moves every line\n{old}")).unwrap();
+    let moved = git(&["commit", "--quiet", "-am", "lines moved"]);
+    assert!(moved.status.success(), "{}", stderr(&moved));
+}
