@@ -52,6 +52,9 @@ enum Command {
         #[arg(last = true, value_name = "CLIPPY_ARGS")]
         clippy_args: Vec<String>,
     },
+    /// What a finding kind means, why it matters and how to fix it (`guardfix explain
+    /// guard-held-across-await`; rustc's `guardfix::…` codes work too).
+    Explain { kind: String },
     /// Serve the language server protocol on stdin/stdout: diagnostics as you type, fixes
     /// as code actions (see the README for editor settings).
     Lsp {
@@ -101,6 +104,11 @@ struct Common {
     /// Also report async-aware locks (tokio, futures, async-lock) and semaphore permits.
     #[arg(long)]
     include_async_locks: bool,
+    /// Also report locks taken again while a guard of them is alive, which deadlocks (off by
+    /// default until its false-alarm rate on real code is known; `guardfix explain
+    /// lock-taken-while-held`).
+    #[arg(long)]
+    deadlocks: bool,
     /// When to use colour: auto, always or never (`NO_COLOR` is honoured).
     #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
     color: String,
@@ -166,6 +174,17 @@ where
             crate::cli_editor::run_clippy(&common.path, run_options(&common), &clippy_args)
         }
         Command::Lsp { .. } => crate::lsp::run(),
+        Command::Explain { kind } => match render::explain::page(&kind) {
+            Some(page) => {
+                print!("{page}");
+                ExitCode::SUCCESS
+            }
+            None => {
+                let kinds = render::explain::kind_names().join(", ");
+                eprintln!("error: no finding kind `{kind}`; the kinds are: {kinds}");
+                ExitCode::from(2)
+            }
+        },
         Command::Fix { common, fix } => {
             let color = render::color_choice(&common.color, std::io::stdout().is_terminal());
             let options = run_options(&common);
@@ -187,7 +206,10 @@ fn run_options(common: &Common) -> RunOptions {
     };
     RunOptions {
         default_edition: common.edition,
-        check: CheckOptions { include_async_locks: common.include_async_locks },
+        check: CheckOptions {
+            include_async_locks: common.include_async_locks,
+            deadlocks: common.deadlocks,
+        },
         config: ConfigRequest {
             source,
             exclude: common.exclude.clone(),

@@ -55,15 +55,29 @@ pub enum FindingKind {
     /// The guard is released by `drop(guard)` before the await, but it was borrowed, so rustc's
     /// `Send` analysis still counts it live there: the future stays `!Send`.
     DroppedButNotSend,
+    /// A lock is taken again while a guard of it is alive in the same fn: a mutex (or a
+    /// `RwLock` written) never grants it, so the task hangs or the thread deadlocks. Only
+    /// reported with `--deadlocks`.
+    LockTakenWhileHeld,
 }
 
 impl FindingKind {
+    /// Every kind, in the order documentation lists them.
+    pub const ALL: [FindingKind; 5] = [
+        FindingKind::GuardHeldAcrossAwait,
+        FindingKind::RefcellBorrowHeldAcrossAwait,
+        FindingKind::AsyncGuardHeldAcrossAwait,
+        FindingKind::DroppedButNotSend,
+        FindingKind::LockTakenWhileHeld,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             FindingKind::GuardHeldAcrossAwait => "guard-held-across-await",
             FindingKind::RefcellBorrowHeldAcrossAwait => "refcell-borrow-held-across-await",
             FindingKind::AsyncGuardHeldAcrossAwait => "async-guard-held-across-await",
             FindingKind::DroppedButNotSend => "dropped-but-not-send",
+            FindingKind::LockTakenWhileHeld => "lock-taken-while-held",
         }
     }
 
@@ -149,6 +163,9 @@ pub struct Finding {
     pub awaits: Vec<Span>,
     /// Where the guard is released (end of its block or statement, or the `drop` call).
     pub released_at: Option<Span>,
+    /// For `lock-taken-while-held`: where the guard still alive took the lock first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_since: Option<Span>,
     pub held_because: HeldBecause,
     /// The enclosing fn, async block or closure (for the report and the transforms).
     pub context: Span,

@@ -29,6 +29,9 @@ fn describe(text: &str, findings: &[Finding]) -> String {
             finding.released_at.map_or("-".to_owned(), |span| line(span.start).to_string()),
             finding.suggested.map_or("no-fix", |strategy| strategy.name()),
         ));
+        if let Some(first) = finding.held_since {
+            out.insert_str(out.len() - 1, &format!(" first@{}", line(first.start)));
+        }
         let source_line = text.lines().nth(acquire_line as usize - 1).unwrap_or("").trim();
         out.push_str(&format!("    | {source_line}\n"));
     }
@@ -58,6 +61,7 @@ fn detect_fixtures() {
             let text = std::fs::read_to_string(path).unwrap();
             let options = CheckOptions {
                 include_async_locks: text.contains("// options: include-async-locks"),
+                deadlocks: text.contains("// options: deadlocks"),
             };
             insta::assert_snapshot!(report(&text, options));
         });

@@ -252,7 +252,8 @@ fn sarif_validates_and_its_fixes_are_what_fix_writes() {
             "guard-held-across-await",
             "refcell-borrow-held-across-await",
             "async-guard-held-across-await",
-            "dropped-but-not-send"
+            "dropped-but-not-send",
+            "lock-taken-while-held"
         ]
     );
     for rule in rules {

@@ -1285,7 +1285,10 @@ fn generated_programs_check_and_fix_cleanly() {
                 "the generator made a program that does not parse: {errors:?}"
             );
         }
-        let check = CheckOptions { include_async_locks: program.include_async_locks };
+        let check = CheckOptions {
+            include_async_locks: program.include_async_locks,
+            ..CheckOptions::default()
+        };
         check_and_fix(&text, check, &stats)
     });
     report("generated", &stats);
@@ -1313,7 +1316,10 @@ fn mutated_programs_do_not_panic() {
     let strategy = (program(), vec(mutation(), 1..4));
     let result = runner(96).run(&strategy, |(program, mutations)| {
         bump(&stats.cases, 1);
-        let check = CheckOptions { include_async_locks: program.include_async_locks };
+        let check = CheckOptions {
+            include_async_locks: program.include_async_locks,
+            ..CheckOptions::default()
+        };
         check_and_fix(&mutated_text(&program, &mutations), check, &stats)
     });
     report("mutated", &stats);

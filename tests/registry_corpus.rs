@@ -108,7 +108,7 @@ fn findings_of(folder: &Path, prefilter: bool) -> BTreeSet<String> {
     use guardfix::analyse::CheckOptions;
     use guardfix::driver::{RunOptions, check_path};
     let options = RunOptions {
-        check: CheckOptions { include_async_locks: true },
+        check: CheckOptions { include_async_locks: true, ..CheckOptions::default() },
         semantic: guardfix::semantic::SemanticMode::Never,
         prefilter,
         ..RunOptions::default()

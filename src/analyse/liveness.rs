@@ -54,6 +54,16 @@ pub struct GuardRecord {
     pub in_macro: bool,
     /// What is known of it being a guard at all: see [`Certainty`].
     pub certainty: Certainty,
+    /// The lock it was taken from, as a place (`self.state`, `STATE`), when the receiver is
+    /// one: the same place in the same context is the same lock.
+    pub lock_place: Option<String>,
+}
+
+/// A lock taken again (`again`) while a guard of it (`held`) is alive on every path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TakenAgain {
+    pub held: GuardId,
+    pub again: GuardId,
 }
 
 /// How sure the walk is that a value is a guard.
@@ -162,6 +172,8 @@ pub struct Walker<'a> {
     root: SyntaxNode,
     macros: macros::MacroReader,
     pub guards: Vec<GuardRecord>,
+    /// Locks taken while a guard of them is alive (for `--deadlocks`).
+    pub taken_again: Vec<TakenAgain>,
     guard_by_site: HashMap<(Span, Span), GuardId>,
     state: ContextState,
     /// What the closure walked last returns, when that is a guard.
@@ -202,6 +214,7 @@ impl<'a> Walker<'a> {
             macros: macros::MacroReader::new(edition, root.clone()),
             root,
             guards: Vec::new(),
+            taken_again: Vec::new(),
             guard_by_site: HashMap::new(),
             state: ContextState::default(),
             closure_gives: None,
@@ -286,10 +299,39 @@ impl<'a> Walker<'a> {
             awaited_since_acquire: false,
             in_macro,
             certainty: Certainty::Known,
+            lock_place: None,
         });
         self.guard_by_site.insert(key, id);
         self.state.flow.live.insert(id, true);
         id
+    }
+
+    /// Records that guard `id` was taken from the lock at `receiver`, and whether a guard of the
+    /// same lock is alive there on every path: a mutex (or a `RwLock` written) taken twice
+    /// never grants the second.
+    fn note_lock_place(&mut self, id: GuardId, receiver: Option<ast::Expr>) {
+        let Some(place) = receiver.as_ref().and_then(lock_place) else { return };
+        self.guards[id].lock_place = Some(place);
+        if self.state.flow.unreachable {
+            return;
+        }
+        let again = &self.guards[id];
+        for (&held, &always) in &self.state.flow.live {
+            let first = &self.guards[held];
+            let same_lock = held != id
+                && always
+                && first.context == again.context
+                && first.lock_place == again.lock_place
+                && first.certainty != Certainty::Candidate
+                && again.certainty != Certainty::Candidate;
+            let event = TakenAgain { held, again: id };
+            if same_lock
+                && lock_types::excludes(&first.acquisition, &again.acquisition)
+                && !self.taken_again.contains(&event)
+            {
+                self.taken_again.push(event);
+            }
+        }
     }
 
     /// A value the syntax cannot tell is a guard or not (see [`Certainty::Candidate`]).
@@ -1053,6 +1095,7 @@ impl<'a> Walker<'a> {
             if guessed {
                 self.guards[id].certainty = Certainty::Guessed;
             }
+            self.note_lock_place(id, call.receiver());
             return vec![Pending::Temp(id)];
         }
         if lock_types::passes_guard_through(&method) {
@@ -1242,7 +1285,11 @@ impl<'a> Walker<'a> {
         match acquisition {
             Some(acquisition) => {
                 let in_macro = self.in_macro(await_expr.syntax());
-                vec![Pending::Temp(self.new_guard(acquisition, span_of(await_expr), in_macro))]
+                let id = self.new_guard(acquisition, span_of(await_expr), in_macro);
+                if let Some(ast::Expr::MethodCallExpr(call)) = &operand {
+                    self.note_lock_place(id, call.receiver());
+                }
+                vec![Pending::Temp(id)]
             }
             None => Vec::new(),
         }
@@ -1809,6 +1856,26 @@ enum LoopShape {
 }
 
 /// Whether a condition is an `if let`/`while let` or a let chain.
+/// A lock's receiver as a place: a path (`m`, `STATE`, `crate::STATE`), fields of one
+/// (`self.inner.state`), through parentheses, `&` and `*`; whitespace left out. Anything else
+/// (a call, an index) may name a different lock each time it is evaluated.
+fn lock_place(receiver: &ast::Expr) -> Option<String> {
+    match receiver {
+        ast::Expr::PathExpr(_) => {}
+        ast::Expr::FieldExpr(field) => {
+            lock_place(&field.expr()?)?;
+        }
+        ast::Expr::ParenExpr(paren) => return lock_place(&paren.expr()?),
+        ast::Expr::RefExpr(reference) => return lock_place(&reference.expr()?),
+        ast::Expr::PrefixExpr(prefix) if prefix.op_kind() == Some(ast::UnaryOp::Deref) => {
+            return lock_place(&prefix.expr()?);
+        }
+        _ => return None,
+    }
+    let text = receiver.syntax().text().to_string();
+    Some(text.chars().filter(|c| !c.is_whitespace()).collect())
+}
+
 fn condition_has_let(condition: &ast::Expr) -> bool {
     match condition {
         ast::Expr::LetExpr(_) => true,

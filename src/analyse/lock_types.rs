@@ -240,6 +240,28 @@ fn last_segment(path: &str) -> &str {
 
 /// Type names that are guards themselves, with the family class they come from. Used for fn
 /// return types and annotated bindings (`fn state(&self) -> MutexGuard<'_, S>`).
+/// Whether a guard from `first` keeps `again` (the same lock) from being granted: any two
+/// acquisitions of a mutex, a `RwLock` when either writes (or both are upgradable reads).
+/// Reentrant mutexes, stdio locks (reentrant), semaphores, `DashMap` shards and `RefCell`
+/// borrows (a panic, not a deadlock) do not count, nor `try_*` calls, which fail instead.
+pub fn excludes(
+    first: &crate::analyse::classify::Acquisition,
+    again: &crate::analyse::classify::Acquisition,
+) -> bool {
+    let lock = first.lock;
+    if lock != again.lock || again.method.starts_with("try_") || lock.contains("Reentrant") {
+        return false;
+    }
+    if lock.ends_with("RwLock") {
+        let writes = |method: &str| method.contains("write");
+        let upgradable = |method: &str| method.contains("upgradable");
+        return writes(&first.method)
+            || writes(&again.method)
+            || (upgradable(&first.method) && upgradable(&again.method));
+    }
+    lock.ends_with("Mutex")
+}
+
 pub fn guard_type(name: &str) -> Option<(LockClass, &'static str)> {
     let found = match name {
         "MutexGuard"

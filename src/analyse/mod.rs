@@ -30,6 +30,8 @@ use lock_types::LockClass;
 pub struct CheckOptions {
     /// Also report async-aware locks (tokio, futures, async-lock) and semaphore permits.
     pub include_async_locks: bool,
+    /// Also report locks taken again while a guard of them is alive (`--deadlocks`).
+    pub deadlocks: bool,
 }
 
 pub use prefilter::{may_declare_locks, may_have_findings};
@@ -91,6 +93,9 @@ pub fn analyse_tree_with(
         .guards
         .iter()
         .flat_map(|guard| findings_of(guard, options))
+        .chain(walker.taken_again.iter().filter(|_| options.deadlocks).map(|event| {
+            taken_again_finding(&walker.guards[event.held], &walker.guards[event.again])
+        }))
         .filter(|finding| !is_suppressed(tree, finding, index.allowed_fns()))
         .collect();
     findings.sort_by_key(|finding| (finding.acquire, finding.kind.code()));
@@ -121,6 +126,30 @@ fn is_suppressed(tree: &SourceFile, finding: &Finding, allowed_fns: &[String]) -
     })
 }
 
+/// A lock taken again (`again`) while `held`, a guard of it, is alive.
+fn taken_again_finding(held: &GuardRecord, again: &GuardRecord) -> Finding {
+    use crate::finding::Planned;
+    Finding {
+        kind: FindingKind::LockTakenWhileHeld,
+        lock: again.acquisition.lock.to_owned(),
+        acquire_method: again.acquisition.method.clone(),
+        binding: held.binding.clone(),
+        acquire: again.acquire,
+        held_since: Some(held.acquire),
+        awaits: Vec::new(),
+        released_at: held.released_at,
+        held_because: held.held_because.unwrap_or(HeldBecause::StatementTemporary),
+        context: again.context,
+        used_after_await: false,
+        suggested: None,
+        borrowed: false,
+        in_macro: held.in_macro || again.in_macro,
+        planned: Some(Planned::NoFix(
+            "end the first guard's scope (or `drop` it) before taking the lock again, or hand the guard to the code that needs it (`guardfix explain lock-taken-while-held`)".to_owned(),
+        )),
+    }
+}
+
 /// The findings one guard's record amounts to: held at awaits, and/or dropped-but-not-`Send`.
 fn findings_of(guard: &GuardRecord, options: CheckOptions) -> Vec<Finding> {
     if guard.certainty == liveness::Certainty::Candidate {
@@ -141,6 +170,7 @@ fn findings_of(guard: &GuardRecord, options: CheckOptions) -> Vec<Finding> {
             acquire_method: guard.acquisition.method.clone(),
             binding: guard.binding.clone(),
             acquire: guard.acquire,
+            held_since: None,
             awaits,
             released_at,
             held_because,
@@ -208,6 +238,7 @@ mod tests {
         let permit =
             "async fn f(s: &S) { let p = s.clone().try_acquire_many_owned(2); tick().await; }";
         assert_eq!(candidates(permit, CheckOptions::default()), 0);
-        assert_eq!(candidates(permit, CheckOptions { include_async_locks: true }), 1);
+        let with_async = CheckOptions { include_async_locks: true, ..CheckOptions::default() };
+        assert_eq!(candidates(permit, with_async), 1);
     }
 }

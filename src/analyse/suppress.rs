@@ -18,7 +18,9 @@ pub fn lint_name(kind: FindingKind) -> &'static str {
         FindingKind::RefcellBorrowHeldAcrossAwait => "await_holding_refcell_ref",
         FindingKind::GuardHeldAcrossAwait
         | FindingKind::AsyncGuardHeldAcrossAwait
-        | FindingKind::DroppedButNotSend => "await_holding_lock",
+        | FindingKind::DroppedButNotSend
+        // clippy has no lint for it; its own allow is the configuration's `allow`.
+        | FindingKind::LockTakenWhileHeld => "await_holding_lock",
     }
 }
 

@@ -196,7 +196,10 @@ fn apply_group(
     }
     let run_options = RunOptions {
         default_edition: group.options.edition,
-        check: CheckOptions { include_async_locks: group.options.include_async_locks },
+        check: CheckOptions {
+            include_async_locks: group.options.include_async_locks,
+            ..CheckOptions::default()
+        },
         semantic: group.options.semantic,
         ..RunOptions::default()
     };

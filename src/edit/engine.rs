@@ -166,6 +166,8 @@ fn analyse_text(
     options: CheckOptions,
     semantic: Option<SemanticFile<'_>>,
 ) -> (SourceFile, Vec<Finding>) {
+    // A lock taken twice has no automatic fix: the engine never sees those findings.
+    let options = CheckOptions { deadlocks: false, ..options };
     let tree = SourceFile::parse(text, edition).tree();
     let imports = Imports::collect(tree.syntax());
     // Fixes add blocks and `let`s, never declarations, so the crate's index stays true; a file
@@ -248,6 +250,9 @@ pub fn plan_notes(
     let snapshot: Vec<Finding> = findings.to_vec();
     let neighbours = by_context(&snapshot);
     for (finding, original) in findings.iter_mut().zip(&snapshot) {
+        if finding.kind == crate::finding::FindingKind::LockTakenWhileHeld {
+            continue; // planned when found: no automatic fix
+        }
         let ctx = FixContext {
             root: tree.syntax(),
             text,

@@ -91,6 +91,9 @@ pub fn diagnostic(uri: &Url, at: &Positions<'_>, finding: &Finding) -> Diagnosti
     };
     let mut related_information: Vec<_> =
         finding.awaits.iter().map(|&span| related(span, "held across this await")).collect();
+    if let Some(span) = finding.held_since {
+        related_information.push(related(span, "the lock is taken first here"));
+    }
     if let Some(span) = finding.released_at {
         related_information.push(related(span, "released here"));
     }

@@ -66,6 +66,7 @@ mod tests {
             acquire_method: "lock".into(),
             binding: Some("g".into()),
             acquire: at("m.lock()"),
+            held_since: None,
             awaits: vec![at("x.await")],
             released_at: Some(at("}\n")),
             held_because: HeldBecause::NamedBinding,

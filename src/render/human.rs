@@ -122,6 +122,12 @@ pub(crate) fn title(finding: &Finding) -> String {
         );
     }
     match (finding.kind, finding.binding.as_deref()) {
+        (FindingKind::LockTakenWhileHeld, Some(binding)) => format!(
+            "`{lock}` is locked again while its guard `{binding}` is alive: this never returns (deadlock)"
+        ),
+        (FindingKind::LockTakenWhileHeld, None) => format!(
+            "`{lock}` is locked again while a temporary guard of it is alive: this never returns (deadlock)"
+        ),
         (FindingKind::GuardHeldAcrossAwait, Some(binding)) => {
             format!("`{lock}` guard `{binding}` is held across an await")
         }
@@ -172,7 +178,13 @@ fn marks(text: &str, finding: &Finding) -> Vec<Mark> {
     };
     let acquire = Mark {
         range: mark_range(text, finding.acquire),
-        label: if unmatched { "this scrutinee's value" } else { "guard acquired here" },
+        label: if unmatched {
+            "this scrutinee's value"
+        } else if finding.kind == FindingKind::LockTakenWhileHeld {
+            "taken again here: never granted"
+        } else {
+            "guard acquired here"
+        },
         primary: true,
     };
     let awaits = finding.awaits.iter().map(|&span| Mark {
@@ -185,7 +197,12 @@ fn marks(text: &str, finding: &Finding) -> Vec<Mark> {
         label: release_label,
         primary: false,
     });
-    std::iter::once(acquire).chain(awaits).chain(release).collect()
+    let first = finding.held_since.map(|span| Mark {
+        range: mark_range(text, span),
+        label: "the lock is taken first here, and its guard is still alive",
+        primary: false,
+    });
+    std::iter::once(acquire).chain(first).chain(awaits).chain(release).collect()
 }
 
 /// A span that ends just past a line break is drawn as a two-line annotation ending in column
@@ -369,6 +386,9 @@ fn no_fix_help(finding: &Finding) -> &'static str {
             "no automatic fix: the guard is used after the await; consider shortening the \
              critical section"
         }
+        (FindingKind::LockTakenWhileHeld, _) => {
+            "no automatic fix: end the first guard's scope before taking the lock again"
+        }
         (FindingKind::DroppedButNotSend, _) => {
             "no automatic fix: put the guard in a block that ends before the await, so its scope \
              ends and not just its value"
@@ -416,6 +436,7 @@ mod tests {
             acquire_method: "lock".to_owned(),
             binding: Some("g".to_owned()),
             acquire: span_of(text, acquire, 0),
+            held_since: None,
             awaits: awaits.iter().map(|a| span_of(text, a, 0)).collect(),
             released_at: released.map(|r| span_of(text, r, 0)),
             held_because: HeldBecause::NamedBinding,

@@ -114,6 +114,7 @@ mod tests {
             acquire_method: "lock".to_owned(),
             binding: Some("g".to_owned()),
             acquire: span_of("m.lock()"),
+            held_since: None,
             awaits: vec![span_of("x.await")],
             released_at: Some(span_of("}\n")),
             held_because: HeldBecause::NamedBinding,

@@ -8,6 +8,7 @@
 
 pub mod color;
 pub mod diff;
+pub mod explain;
 pub mod fix_edits;
 pub mod github;
 pub mod human;

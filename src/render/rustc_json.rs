@@ -68,7 +68,13 @@ pub fn diagnostic(
     let span = |span: Span, primary: bool, label: Option<&str>| {
         span_json(file_name, text, lines, span, primary, label, None)
     };
-    let mut spans = vec![span(finding.acquire, true, Some("guard acquired here"))];
+    let mut spans = match finding.held_since {
+        Some(first) => vec![
+            span(finding.acquire, true, Some("taken again here: never granted")),
+            span(first, false, Some("the lock is taken first here, and its guard is still alive")),
+        ],
+        None => vec![span(finding.acquire, true, Some("guard acquired here"))],
+    };
     for &at in &finding.awaits {
         spans.push(span(at, false, Some("held across this await")));
     }

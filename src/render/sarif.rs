@@ -102,19 +102,14 @@ pub fn sarif_log(run: &SarifRun<'_>) -> Value {
     json!({ "$schema": SCHEMA, "version": "2.1.0", "runs": [sarif_run] })
 }
 
-const KINDS: [FindingKind; 4] = [
-    FindingKind::GuardHeldAcrossAwait,
-    FindingKind::RefcellBorrowHeldAcrossAwait,
-    FindingKind::AsyncGuardHeldAcrossAwait,
-    FindingKind::DroppedButNotSend,
-];
+const KINDS: [FindingKind; 5] = FindingKind::ALL;
 
 fn rule_index(kind: FindingKind) -> usize {
     KINDS.iter().position(|&k| k == kind).unwrap_or_default()
 }
 
 /// A rule's texts: short description, full description, help.
-fn rule_texts(kind: FindingKind) -> (&'static str, &'static str, &'static str) {
+pub(crate) fn rule_texts(kind: FindingKind) -> (&'static str, &'static str, &'static str) {
     match kind {
         FindingKind::GuardHeldAcrossAwait => (
             "A blocking lock's guard is held across an `.await`",
@@ -148,6 +143,14 @@ fn rule_texts(kind: FindingKind) -> (&'static str, &'static str, &'static str) {
              not `Send`.",
             "Put the guard in a block that ends before the await, so its scope ends and not \
              just its value. `guardfix fix` does this with the `scope` strategy.",
+        ),
+        FindingKind::LockTakenWhileHeld => (
+            "A lock is taken again while a guard of it is alive",
+            "A mutex (or a `RwLock`, for writing) is locked while a guard of the same lock is \
+             still alive in the same fn: the second lock is never granted, so the task hangs \
+             forever (tokio's locks) or the thread deadlocks (std's, parking_lot's).",
+            "End the first guard's scope (or `drop` it) before taking the lock again, or hand \
+             the guard to the code that needs it. Reported only with `--deadlocks`.",
         ),
     }
 }
@@ -338,6 +341,7 @@ mod tests {
             acquire_method: "lock".into(),
             binding: Some("g".into()),
             acquire: at(text, acquire),
+            held_since: None,
             awaits: vec![at(text, "x.await")],
             released_at: Some(at(text, "}\n")),
             held_because: HeldBecause::NamedBinding,
@@ -462,8 +466,9 @@ mod tests {
     #[test]
     fn rules_cover_every_kind_with_names() {
         let rules: Vec<Value> = KINDS.iter().map(|&k| rule(k)).collect();
-        assert_eq!(rules.len(), 4);
+        assert_eq!(rules.len(), 5);
         assert_eq!(rules[3]["name"], "DroppedButNotSend");
+        assert_eq!(rules[4]["name"], "LockTakenWhileHeld");
         for (i, rule) in rules.iter().enumerate() {
             assert_eq!(rule_index(KINDS[i]), i);
             assert!(rule["help"]["text"].as_str().is_some_and(|t| !t.is_empty()));

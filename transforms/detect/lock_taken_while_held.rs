@@ -1,0 +1,122 @@
+// options: deadlocks
+// A lock taken again while a guard of it is alive in the same fn: never granted. Each shape
+// here is the same lock by place (`self.state`, `m`); the look-alikes below stay clean.
+use std::sync::{Mutex, RwLock};
+
+async fn tick() {}
+
+struct Service {
+    state: tokio::sync::Mutex<Vec<u32>>,
+    table: Mutex<Vec<u32>>,
+}
+
+impl Service {
+    // tokio's lock: the second `lock().await` waits for a guard this task holds: it hangs.
+    async fn count_then_push(&self) -> usize {
+        let state = self.state.lock().await;
+        let n = state.len();
+        self.state.lock().await.push(n as u32);
+        n
+    }
+
+    // std's lock: the thread deadlocks (or panics), and the guard is held across the await too.
+    async fn check_twice(&self) {
+        let table = self.table.lock().unwrap();
+        tick().await;
+        let again = self.table.lock().unwrap();
+        drop((table, again));
+    }
+}
+
+// The scrutinee's temporary guard lives through the whole `match`: locking in an arm hangs.
+async fn match_arm_locks_again(m: &Mutex<Vec<u32>>) {
+    match m.lock().unwrap().len() {
+        0 => m.lock().unwrap().push(1),
+        _ => {}
+    }
+    tick().await;
+}
+
+// Before edition 2024 the `if let` scrutinee's guard lives through `else` too.
+async fn else_branch_locks_again(m: &Mutex<Vec<u32>>) {
+    if let Some(first) = m.lock().unwrap().first().copied() {
+        let _ = first;
+    } else {
+        m.lock().unwrap().push(0);
+    }
+    tick().await;
+}
+
+// A read guard alive while the same `RwLock` is written.
+async fn read_then_write(l: &RwLock<u32>) {
+    let r = l.read().unwrap();
+    let mut w = l.write().unwrap();
+    *w += *r;
+    tick().await;
+}
+
+// ---- look-alikes: not deadlocks ----
+
+async fn released_first(m: &Mutex<u32>) {
+    let a = m.lock().unwrap();
+    let value = *a;
+    drop(a);
+    *m.lock().unwrap() = value + 1;
+    tick().await;
+}
+
+async fn block_ends_first(m: &Mutex<u32>) {
+    let value = {
+        let a = m.lock().unwrap();
+        *a
+    };
+    *m.lock().unwrap() = value;
+    tick().await;
+}
+
+async fn two_locks_of_one_type(a: &Mutex<u32>, b: &Mutex<u32>) {
+    let x = a.lock().unwrap();
+    let y = b.lock().unwrap();
+    drop((x, y));
+    tick().await;
+}
+
+async fn two_readers(l: &RwLock<u32>) -> u32 {
+    let r1 = l.read().unwrap();
+    let r2 = l.read().unwrap();
+    let sum = *r1 + *r2;
+    drop((r1, r2));
+    tick().await;
+    sum
+}
+
+async fn reentrant(m: &parking_lot::ReentrantMutex<u32>) {
+    let a = m.lock();
+    let b = m.lock();
+    drop((a, b));
+    tick().await;
+}
+
+async fn try_lock_fails_instead(m: &Mutex<u32>) {
+    let a = m.lock().unwrap();
+    let b = m.try_lock();
+    drop((a, b));
+    tick().await;
+}
+
+async fn indexed_locks_may_differ(locks: &[Mutex<u32>], i: usize, j: usize) {
+    let a = locks[i].lock().unwrap();
+    let b = locks[j].lock().unwrap();
+    drop((a, b));
+    tick().await;
+}
+
+async fn if_released_on_one_path(m: &Mutex<u32>, flag: bool) {
+    let a = m.lock().unwrap();
+    if flag {
+        drop(a);
+    }
+    // Alive here only when `flag` is false: not reported (held on every path is the rule).
+    let _ = m.try_lock();
+    tick().await;
+}
