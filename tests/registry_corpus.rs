@@ -66,7 +66,9 @@ fn registry_crates_have_exactly_the_expected_findings() {
     let mut found = BTreeSet::new();
     for (name, version, folder) in pinned_crates() {
         let output = Command::new(env!("CARGO_BIN_EXE_guardfix"))
+            // `--deadlocks` too: a lock taken twice in these crates would be a false alarm.
             .args(["check", folder.to_str().unwrap(), "--format", "json", "--semantic", "never"])
+            .arg("--deadlocks")
             .output()
             .expect("guardfix runs");
         let stdout = String::from_utf8_lossy(&output.stdout);

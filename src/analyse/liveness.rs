@@ -320,6 +320,7 @@ impl<'a> Walker<'a> {
             let first = &self.guards[held];
             let same_lock = held != id
                 && always
+                && self.holds_its_lock_throughout(first)
                 && first.context == again.context
                 && first.lock_place == again.lock_place
                 && first.certainty != Certainty::Candidate
@@ -332,6 +333,31 @@ impl<'a> Walker<'a> {
                 self.taken_again.push(event);
             }
         }
+    }
+
+    /// Whether a guard surely holds its lock wherever the flow says it is alive. Not so for a
+    /// `try_*` acquisition (only the arm that matched `Ok`/`Some` has the guard) nor for a
+    /// guard handed to a call (`RwLockReadGuard::try_map(l.read().await, …).ok()` gives it
+    /// back on some paths only); one read from a macro's arguments is not followed either.
+    fn holds_its_lock_throughout(&self, guard: &GuardRecord) -> bool {
+        if guard.in_macro || guard.acquisition.method.starts_with("try_") {
+            return false;
+        }
+        let range: TextRange = guard.acquire.into();
+        if range.end() > self.root.text_range().end() {
+            return false;
+        }
+        let node = match self.root.covering_element(range) {
+            ra_ap_syntax::NodeOrToken::Node(node) => node,
+            ra_ap_syntax::NodeOrToken::Token(token) => match token.parent() {
+                Some(parent) => parent,
+                None => return false,
+            },
+        };
+        !node
+            .ancestors()
+            .take_while(|ancestor| !ast::Stmt::can_cast(ancestor.kind()))
+            .any(|ancestor| ast::ArgList::can_cast(ancestor.kind()))
     }
 
     /// A value the syntax cannot tell is a guard or not (see [`Certainty::Candidate`]).

@@ -202,7 +202,7 @@ pub fn check_path(path: &Path, options: RunOptions) -> Result<CheckRun, RunError
         &config,
         &configured_words,
         every_awaiting_file,
-        options.check.include_async_locks,
+        options.check.include_async_locks || options.check.deadlocks,
         &mut cache,
     );
     failed.extend(index_failures);

@@ -120,3 +120,28 @@ async fn if_released_on_one_path(m: &Mutex<u32>, flag: bool) {
     let _ = m.try_lock();
     tick().await;
 }
+
+// Seen in a real client: `try_lock` first, and on `Err` wait for whoever holds the lock. The
+// `Err` arm holds no guard.
+async fn try_first_then_wait(refresh: &tokio::sync::Mutex<u32>) -> u32 {
+    let guard = match refresh.try_lock() {
+        Ok(guard) => guard,
+        Err(_) => {
+            let waited = refresh.lock().await;
+            return *waited;
+        }
+    };
+    *guard
+}
+
+// Also seen: the read guard handed to `try_map`, whose `Err` gives it back and `ok()` drops it:
+// in the `None` arm nothing is held.
+async fn read_or_insert(rooms: &tokio::sync::RwLock<Vec<u32>>) -> u32 {
+    match tokio::sync::RwLockReadGuard::try_map(rooms.read().await, |rooms| rooms.first()).ok() {
+        Some(first) => *first,
+        None => {
+            rooms.write().await.push(1);
+            1
+        }
+    }
+}

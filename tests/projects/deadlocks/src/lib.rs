@@ -1,0 +1,50 @@
+//! Locks taken again while a guard of them is alive: each `*_hangs` fn never returns, each
+//! `*_fixed` fn is the same work done right, and the look-alikes release first or take a
+//! different lock. `tests/deadlocks.rs` runs them all under a timeout.
+
+use std::sync::Mutex as StdMutex;
+
+mod counter;
+pub use counter::Counter;
+
+/// The `match` scrutinee's temporary guard lives through the arms: the arm waits for it.
+pub async fn push_if_empty_hangs(m: &StdMutex<Vec<u32>>) {
+    match m.lock().unwrap().len() {
+        0 => m.lock().unwrap().push(1),
+        _ => {}
+    }
+    tokio::task::yield_now().await;
+}
+
+pub async fn push_if_empty_fixed(m: &StdMutex<Vec<u32>>) {
+    let len = m.lock().unwrap().len();
+    if len == 0 {
+        m.lock().unwrap().push(1);
+    }
+    tokio::task::yield_now().await;
+}
+
+/// In edition 2021 the `if let` scrutinee's guard lives through `else` as well.
+pub async fn first_or_push_hangs(m: &StdMutex<Vec<u32>>) -> u32 {
+    let first = if let Some(first) = m.lock().unwrap().first().copied() {
+        first
+    } else {
+        m.lock().unwrap().push(7);
+        7
+    };
+    tokio::task::yield_now().await;
+    first
+}
+
+pub async fn first_or_push_fixed(m: &StdMutex<Vec<u32>>) -> u32 {
+    let found = m.lock().unwrap().first().copied();
+    let first = match found {
+        Some(first) => first,
+        None => {
+            m.lock().unwrap().push(7);
+            7
+        }
+    };
+    tokio::task::yield_now().await;
+    first
+}

@@ -1,0 +1,55 @@
+//! Each deadlock for real: the `*_hangs` fns do not finish in a generous time, the `*_fixed`
+//! fns and the look-alikes do.
+
+use std::sync::{Arc, Mutex as StdMutex, mpsc};
+use std::time::Duration;
+
+use deadlocks::*;
+use tokio::time::timeout;
+
+const WAIT: Duration = Duration::from_millis(500);
+
+#[tokio::test]
+async fn a_tokio_lock_taken_twice_hangs() {
+    let counter = Counter::default();
+    assert!(timeout(WAIT, counter.count_then_push_hangs()).await.is_err(), "it should hang");
+    let counter = Counter::default();
+    assert_eq!(timeout(WAIT, counter.count_then_push_fixed()).await, Ok(0));
+    assert_eq!(timeout(WAIT, counter.count_then_push_released()).await, Ok(1));
+    assert_eq!(timeout(WAIT, counter.copy_to_other()).await, Ok(2));
+}
+
+/// A std lock taken twice blocks its thread, where no timeout can reach: run it on a thread of
+/// its own and see whether it reports back (the blocked thread ends with the test process).
+fn finishes<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    let (done, finished) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(work());
+    });
+    finished.recv_timeout(WAIT).ok()
+}
+
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(future)
+}
+
+#[test]
+fn a_match_arm_locking_the_scrutinee_s_lock_deadlocks() {
+    let m = Arc::new(StdMutex::new(Vec::new()));
+    let held = m.clone();
+    assert!(finishes(move || block_on(push_if_empty_hangs(&held))).is_none(), "it should hang");
+    let m = Arc::new(StdMutex::new(Vec::new()));
+    let fixed = m.clone();
+    assert!(finishes(move || block_on(push_if_empty_fixed(&fixed))).is_some());
+    assert_eq!(*m.lock().unwrap(), [1]);
+}
+
+#[test]
+fn an_else_branch_locking_the_scrutinee_s_lock_deadlocks_before_edition_2024() {
+    let m = Arc::new(StdMutex::new(Vec::new()));
+    let held = m.clone();
+    assert!(finishes(move || block_on(first_or_push_hangs(&held))).is_none(), "it should hang");
+    let m = Arc::new(StdMutex::new(Vec::new()));
+    let fixed = m.clone();
+    assert_eq!(finishes(move || block_on(first_or_push_fixed(&fixed))), Some(7));
+}
