@@ -59,11 +59,15 @@ pub struct GuardRecord {
     pub lock_place: Option<String>,
 }
 
-/// A lock taken again (`again`) while a guard of it (`held`) is alive on every path.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A lock taken again while a guard of it (`held`) is alive on every path: at `at`, by
+/// `method`, directly or (`via`) in a method of `self` that the call at `at` runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TakenAgain {
     pub held: GuardId,
-    pub again: GuardId,
+    pub at: Span,
+    pub method: String,
+    pub via: Option<String>,
+    pub in_macro: bool,
 }
 
 /// How sure the walk is that a value is a guard.
@@ -174,6 +178,8 @@ pub struct Walker<'a> {
     pub guards: Vec<GuardRecord>,
     /// Locks taken while a guard of them is alive (for `--deadlocks`).
     pub taken_again: Vec<TakenAgain>,
+    /// Which locks of `self` the file's methods take (for `--deadlocks`).
+    pub self_locks: Option<super::self_locks::SelfLocks>,
     guard_by_site: HashMap<(Span, Span), GuardId>,
     state: ContextState,
     /// What the closure walked last returns, when that is a guard.
@@ -215,6 +221,7 @@ impl<'a> Walker<'a> {
             root,
             guards: Vec::new(),
             taken_again: Vec::new(),
+            self_locks: None,
             guard_by_site: HashMap::new(),
             state: ContextState::default(),
             closure_gives: None,
@@ -325,11 +332,64 @@ impl<'a> Walker<'a> {
                 && first.lock_place == again.lock_place
                 && first.certainty != Certainty::Candidate
                 && again.certainty != Certainty::Candidate;
-            let event = TakenAgain { held, again: id };
+            let event = TakenAgain {
+                held,
+                at: again.acquire,
+                method: again.acquisition.method.clone(),
+                via: None,
+                in_macro: again.in_macro,
+            };
             if same_lock
                 && lock_types::excludes(&first.acquisition, &again.acquisition)
                 && !self.taken_again.contains(&event)
             {
+                self.taken_again.push(event);
+            }
+        }
+    }
+
+    /// At `self.method(…)`: whether the method takes (directly or through its own calls) a
+    /// lock of `self` whose guard is alive here on every path.
+    fn note_self_call(&mut self, call: &ast::MethodCallExpr, method: &str) {
+        let Some(self_locks) = &self.self_locks else { return };
+        let receiver_is_self = matches!(call.receiver(), Some(ast::Expr::PathExpr(path)) if path.syntax().text() == "self");
+        if !receiver_is_self || self.state.flow.unreachable {
+            return;
+        }
+        let Some(taken) = self_locks.taken_by(self.state.self_type.as_deref(), method) else {
+            return;
+        };
+        let mut events = Vec::new();
+        for (&held, &always) in &self.state.flow.live {
+            let first = &self.guards[held];
+            if !always
+                || first.context != self.state.context
+                || first.certainty == Certainty::Candidate
+                || !self.holds_its_lock_throughout(first)
+            {
+                continue;
+            }
+            let Some(place) = &first.lock_place else { continue };
+            for (taken_place, taken_method) in taken {
+                let again = Acquisition {
+                    lock: first.acquisition.lock,
+                    class: first.acquisition.class,
+                    method: taken_method.clone(),
+                };
+                if taken_place == place && lock_types::excludes(&first.acquisition, &again) {
+                    events.push(TakenAgain {
+                        held,
+                        at: span_of(call),
+                        method: taken_method.clone(),
+                        via: Some(method.to_owned()),
+                        in_macro: self.in_macro(call.syntax()),
+                    });
+                    break;
+                }
+            }
+        }
+        for event in events {
+            if !self.taken_again.contains(&event) {
                 self.taken_again.push(event);
             }
         }
@@ -1105,6 +1165,7 @@ impl<'a> Walker<'a> {
                 _ => self.consume(pending, span_of(call), false),
             }
         }
+        self.note_self_call(call, &method);
         let awaited =
             call.syntax().parent().is_some_and(|parent| ast::AwaitExpr::can_cast(parent.kind()));
         if awaited {
@@ -1885,7 +1946,7 @@ enum LoopShape {
 /// A lock's receiver as a place: a path (`m`, `STATE`, `crate::STATE`), fields of one
 /// (`self.inner.state`), through parentheses, `&` and `*`; whitespace left out. Anything else
 /// (a call, an index) may name a different lock each time it is evaluated.
-fn lock_place(receiver: &ast::Expr) -> Option<String> {
+pub(crate) fn lock_place(receiver: &ast::Expr) -> Option<String> {
     match receiver {
         ast::Expr::PathExpr(_) => {}
         ast::Expr::FieldExpr(field) => {

@@ -14,6 +14,7 @@ pub mod macros;
 pub mod mentions;
 pub mod ownership;
 pub mod prefilter;
+pub mod self_locks;
 pub mod suppress;
 pub mod types;
 
@@ -81,6 +82,9 @@ pub fn analyse_tree_with(
     }
     let classifier = Classifier::new(index, imports).with_oracle(oracle);
     let mut walker = Walker::new(classifier, edition, tree.syntax().clone());
+    if options.deadlocks {
+        walker.self_locks = Some(self_locks::SelfLocks::of_file(tree.syntax()));
+    }
     // Only a fn whose text awaits can hold a guard across an await: most fns of a file are not
     // worth walking.
     let text = crate::parse::tree_text(tree.syntax());
@@ -93,9 +97,13 @@ pub fn analyse_tree_with(
         .guards
         .iter()
         .flat_map(|guard| findings_of(guard, options))
-        .chain(walker.taken_again.iter().filter(|_| options.deadlocks).map(|event| {
-            taken_again_finding(&walker.guards[event.held], &walker.guards[event.again])
-        }))
+        .chain(
+            walker
+                .taken_again
+                .iter()
+                .filter(|_| options.deadlocks)
+                .map(|event| taken_again_finding(&walker.guards[event.held], event)),
+        )
         .filter(|finding| !is_suppressed(tree, finding, index.allowed_fns()))
         .collect();
     findings.sort_by_key(|finding| (finding.acquire, finding.kind.code()));
@@ -126,20 +134,20 @@ fn is_suppressed(tree: &SourceFile, finding: &Finding, allowed_fns: &[String]) -
     })
 }
 
-/// A lock taken again (`again`) while `held`, a guard of it, is alive.
-fn taken_again_finding(held: &GuardRecord, again: &GuardRecord) -> Finding {
+/// A lock taken again while `held`, a guard of it, is alive.
+fn taken_again_finding(held: &GuardRecord, again: &liveness::TakenAgain) -> Finding {
     use crate::finding::Planned;
     Finding {
         kind: FindingKind::LockTakenWhileHeld,
-        lock: again.acquisition.lock.to_owned(),
-        acquire_method: again.acquisition.method.clone(),
+        lock: held.acquisition.lock.to_owned(),
+        acquire_method: again.method.clone(),
         binding: held.binding.clone(),
-        acquire: again.acquire,
+        acquire: again.at,
         held_since: Some(held.acquire),
         awaits: Vec::new(),
         released_at: held.released_at,
         held_because: held.held_because.unwrap_or(HeldBecause::StatementTemporary),
-        context: again.context,
+        context: held.context,
         used_after_await: false,
         suggested: None,
         borrowed: false,

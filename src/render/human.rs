@@ -181,7 +181,7 @@ fn marks(text: &str, finding: &Finding) -> Vec<Mark> {
         label: if unmatched {
             "this scrutinee's value"
         } else if finding.kind == FindingKind::LockTakenWhileHeld {
-            "taken again here: never granted"
+            "takes the lock again: never granted"
         } else {
             "guard acquired here"
         },

@@ -31,6 +31,24 @@ impl Counter {
         n
     }
 
+    /// Through a call: `refresh` locks `state`, whose guard this fn still holds.
+    pub async fn count_then_refresh_hangs(&self) -> usize {
+        let state = self.state.lock().await;
+        let n = state.len();
+        self.refresh().await;
+        n
+    }
+
+    pub async fn count_then_refresh_fixed(&self) -> usize {
+        let n = self.state.lock().await.len();
+        self.refresh().await;
+        n
+    }
+
+    async fn refresh(&self) {
+        self.state.lock().await.push(0);
+    }
+
     /// Look-alike: two locks of the same type.
     pub async fn copy_to_other(&self) -> usize {
         let state = self.state.lock().await;

@@ -19,6 +19,15 @@ async fn a_tokio_lock_taken_twice_hangs() {
     assert_eq!(timeout(WAIT, counter.copy_to_other()).await, Ok(2));
 }
 
+#[tokio::test]
+async fn a_call_that_takes_the_held_lock_hangs() {
+    let counter = Counter::default();
+    assert!(timeout(WAIT, counter.count_then_refresh_hangs()).await.is_err(), "it should hang");
+    let counter = Counter::default();
+    assert_eq!(timeout(WAIT, counter.count_then_refresh_fixed()).await, Ok(0));
+    assert_eq!(*counter.state.lock().await, [0]);
+}
+
 /// A std lock taken twice blocks its thread, where no timeout can reach: run it on a thread of
 /// its own and see whether it reports back (the blocked thread ends with the test process).
 fn finishes<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
