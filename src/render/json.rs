@@ -15,7 +15,10 @@
 //! ```
 //!
 //! - `kind`: `guard-held-across-await`, `refcell-borrow-held-across-await`,
-//!   `async-guard-held-across-await` or `dropped-but-not-send`.
+//!   `async-guard-held-across-await`, `dropped-but-not-send` or (with `--deadlocks`)
+//!   `lock-taken-while-held`, whose `acquire` is where the lock is taken again (directly or by
+//!   a call) and which adds `"held_since":SPAN`, where the guard still alive took it first
+//!   (`awaits` is empty).
 //! - `held_because`: `named-binding`, `not-dropped-on-every-path`, `held-across-loop-iteration`,
 //!   `statement-temporary`, `lifetime-extended-temporary`, `match-scrutinee`, `if-let-scrutinee`,
 //!   `while-let-scrutinee`, `for-iterator`, `tail-expression-temporary`, `async-fn-parameter`,
@@ -48,7 +51,7 @@ pub fn finding_json(
     finding: &Finding,
 ) -> Value {
     let span = |span: Span| span_json(lines, text, span);
-    json!({
+    let mut record = json!({
         "type": "finding",
         "file": path_for_display,
         "edition": edition,
@@ -63,7 +66,12 @@ pub fn finding_json(
         "used_after_await": finding.used_after_await,
         "context": span(finding.context),
         "suggested_strategy": finding.suggested,
-    })
+    });
+    // Added for `lock-taken-while-held` only, so other findings' lines stay as they were.
+    if let Some(first) = finding.held_since {
+        record["held_since"] = span(first);
+    }
+    record
 }
 
 pub fn error_json(path_for_display: &str, message: &str) -> Value {
