@@ -178,8 +178,12 @@ pub struct Walker<'a> {
     pub guards: Vec<GuardRecord>,
     /// Locks taken while a guard of them is alive (for `--deadlocks`).
     pub taken_again: Vec<TakenAgain>,
-    /// Which locks of `self` the file's methods take (for `--deadlocks`).
+    /// Which locks of `self` the file's methods take (for `--deadlocks`, which it turns on).
     pub self_locks: Option<super::self_locks::SelfLocks>,
+    /// Per context, locals that are clones of a lock's place (`let s2 = state.clone();`).
+    clones: HashMap<(Span, String), String>,
+    /// Per context, locals holding a spawned task's handle, and the locks the task takes.
+    handles: HashMap<(Span, String), Vec<super::self_locks::TakenLock>>,
     guard_by_site: HashMap<(Span, Span), GuardId>,
     state: ContextState,
     /// What the closure walked last returns, when that is a guard.
@@ -222,6 +226,8 @@ impl<'a> Walker<'a> {
             guards: Vec::new(),
             taken_again: Vec::new(),
             self_locks: None,
+            clones: HashMap::new(),
+            handles: HashMap::new(),
             guard_by_site: HashMap::new(),
             state: ContextState::default(),
             closure_gives: None,
@@ -343,6 +349,103 @@ impl<'a> Walker<'a> {
                 && lock_types::excludes(&first.acquisition, &again.acquisition)
                 && !self.taken_again.contains(&event)
             {
+                self.taken_again.push(event);
+            }
+        }
+    }
+
+    /// `let s2 = state.clone();` (or `Arc::clone(&state)`): `s2` is the place `state`.
+    /// `let h = tokio::spawn(async move { … })`: `h` awaits a task that takes those locks.
+    fn note_clone_or_handle(&mut self, name: &str, init: &ast::Expr) {
+        let key = (self.state.context, name.to_owned());
+        if let Some(place) = cloned_place(init) {
+            let place = self.through_clones(&place);
+            self.clones.insert(key, place);
+        } else if let Some(locks) = self.locks_of_spawned(init) {
+            self.handles.insert(key, locks);
+        } else {
+            self.clones.remove(&key);
+            self.handles.remove(&key);
+        }
+    }
+
+    /// A place with its root local replaced by what that local is a clone of.
+    fn through_clones(&self, place: &str) -> String {
+        let (root, rest) = place.split_once('.').map_or((place, ""), |(root, rest)| (root, rest));
+        match self.clones.get(&(self.state.context, root.to_owned())) {
+            Some(original) if rest.is_empty() => original.clone(),
+            Some(original) => format!("{original}.{rest}"),
+            None => place.to_owned(),
+        }
+    }
+
+    /// The locks a spawned task takes (`tokio::spawn(async move { … })`, `spawn_blocking(||
+    /// …)`), by place as this context names them.
+    fn locks_of_spawned(&self, expr: &ast::Expr) -> Option<Vec<super::self_locks::TakenLock>> {
+        let ast::Expr::CallExpr(call) = expr else { return None };
+        let ast::Expr::PathExpr(callee) = call.expr()? else { return None };
+        let name = callee.path()?.segment()?.name_ref()?.text().to_string();
+        if !matches!(name.as_str(), "spawn" | "spawn_local" | "spawn_blocking") {
+            return None;
+        }
+        let task = call.arg_list()?.args().next()?;
+        if !matches!(task, ast::Expr::BlockExpr(_) | ast::Expr::ClosureExpr(_)) {
+            return None;
+        }
+        let locks = task
+            .syntax()
+            .descendants()
+            .filter_map(ast::MethodCallExpr::cast)
+            .filter_map(|lock_call| {
+                let method = lock_call.name_ref()?.text().to_string();
+                if !lock_types::is_lock_like_method(&method) || method.starts_with("try_") {
+                    return None;
+                }
+                let place = lock_place(&lock_call.receiver()?)?;
+                Some((self.through_clones(&place), method))
+            })
+            .collect();
+        Some(locks)
+    }
+
+    /// At `h.await` (or `spawn(…).await`): whether the awaited task takes a lock whose guard
+    /// is alive here on every path: it waits for this task, which waits for it.
+    fn note_awaited_task(&mut self, operand: &ast::Expr, at: Span) {
+        if self.self_locks.is_none() || self.state.flow.unreachable {
+            return;
+        }
+        let locks = match operand {
+            ast::Expr::PathExpr(path) => single_name(path)
+                .and_then(|name| self.handles.get(&(self.state.context, name)).cloned()),
+            other => self.locks_of_spawned(other),
+        };
+        let Some(locks) = locks else { return };
+        let in_macro = self.in_macro(operand.syntax());
+        let mut events = Vec::new();
+        for (&held, &always) in &self.state.flow.live {
+            let first = &self.guards[held];
+            let Some(place) = &first.lock_place else { continue };
+            if !always
+                || first.certainty == Certainty::Candidate
+                || !self.holds_its_lock_throughout(first)
+            {
+                continue;
+            }
+            let taken = locks.iter().find(|(taken, method)| {
+                let again = Acquisition {
+                    lock: first.acquisition.lock,
+                    class: first.acquisition.class,
+                    method: method.clone(),
+                };
+                taken == place && lock_types::excludes(&first.acquisition, &again)
+            });
+            if let Some((_, method)) = taken {
+                let via = Some("the awaited task".to_owned());
+                events.push(TakenAgain { held, at, method: method.clone(), via, in_macro });
+            }
+        }
+        for event in events {
+            if !self.taken_again.contains(&event) {
                 self.taken_again.push(event);
             }
         }
@@ -815,6 +918,9 @@ impl<'a> Walker<'a> {
             self.walk_body_block(&else_block);
             let after_else = std::mem::replace(&mut self.state.flow, matched);
             self.state.flow = std::mem::take(&mut self.state.flow).merge(after_else);
+        }
+        if let ([name], true) = (names.as_slice(), self.self_locks.is_some()) {
+            self.note_clone_or_handle(name, &init);
         }
         if names.is_empty() {
             // `let _ = m.lock();` drops the value at once.
@@ -1344,6 +1450,9 @@ impl<'a> Walker<'a> {
         let operand = await_expr.expr();
         let pending = operand.as_ref().map(|operand| self.eval(operand)).unwrap_or_default();
         self.settle(pending);
+        if let Some(operand) = &operand {
+            self.note_awaited_task(operand, span_of(await_expr));
+        }
         self.record_await(span_of(await_expr));
         let acquisition = match &operand {
             Some(ast::Expr::MethodCallExpr(call)) => self
@@ -1961,6 +2070,32 @@ pub(crate) fn lock_place(receiver: &ast::Expr) -> Option<String> {
     }
     let text = receiver.syntax().text().to_string();
     Some(text.chars().filter(|c| !c.is_whitespace()).collect())
+}
+
+/// `X.clone()`, `Arc::clone(&X)` or `Rc::clone(&X)` of a place `X`: the place.
+fn cloned_place(init: &ast::Expr) -> Option<String> {
+    match init {
+        ast::Expr::MethodCallExpr(call)
+            if call.name_ref()?.text() == "clone" && call.arg_list()?.args().next().is_none() =>
+        {
+            lock_place(&call.receiver()?)
+        }
+        ast::Expr::CallExpr(call) => {
+            let ast::Expr::PathExpr(callee) = call.expr()? else { return None };
+            let path = callee.path()?;
+            let is_clone = path.segment()?.name_ref()?.text() == "clone"
+                && path.qualifier().is_some_and(|q| {
+                    matches!(
+                        q.syntax().text().to_string().as_str(),
+                        "Arc" | "Rc" | "std::sync::Arc" | "std::rc::Rc"
+                    )
+                });
+            let mut args = call.arg_list()?.args();
+            let (Some(arg), None) = (args.next(), args.next()) else { return None };
+            is_clone.then(|| lock_place(&arg)).flatten()
+        }
+        _ => None,
+    }
 }
 
 fn condition_has_let(condition: &ast::Expr) -> bool {

@@ -190,3 +190,39 @@ impl Cache {
         tokio::spawn(async move { entries.lock().await.push(1) });
     }
 }
+
+// Awaiting a task that needs the lock held here: it waits for us, we wait for it.
+async fn await_task_that_locks(state: std::sync::Arc<tokio::sync::Mutex<u32>>) {
+    let guard = state.lock().await;
+    let shared = state.clone();
+    let task = tokio::spawn(async move {
+        *shared.lock().await += 1;
+    });
+    let _ = task.await;
+    drop(guard);
+}
+
+// The same with `Arc::clone` and `spawn_blocking` on a std lock, awaited at once.
+async fn await_blocking_task(table: std::sync::Arc<Mutex<u32>>) {
+    let guard = table.lock().unwrap();
+    let shared = std::sync::Arc::clone(&table);
+    let _ = tokio::task::spawn_blocking(move || *shared.lock().unwrap() += 1).await;
+    drop(guard);
+}
+
+// Look-alikes: released before the await of the task, a task that takes another lock, a
+// task that is not awaited here.
+async fn await_task_after_release(state: std::sync::Arc<tokio::sync::Mutex<u32>>, other: std::sync::Arc<tokio::sync::Mutex<u32>>) {
+    let guard = state.lock().await;
+    let shared = state.clone();
+    let task = tokio::spawn(async move {
+        *shared.lock().await += 1;
+    });
+    let elsewhere = other.clone();
+    let unrelated = tokio::spawn(async move {
+        *elsewhere.lock().await += 1;
+    });
+    let _ = unrelated.await;
+    drop(guard);
+    let _ = task.await;
+}

@@ -48,3 +48,24 @@ pub async fn first_or_push_fixed(m: &StdMutex<Vec<u32>>) -> u32 {
     tokio::task::yield_now().await;
     first
 }
+
+/// Awaits a task that needs the lock this fn holds: each waits for the other.
+pub async fn await_task_hangs(state: std::sync::Arc<tokio::sync::Mutex<u32>>) -> u32 {
+    let guard = state.lock().await;
+    let shared = state.clone();
+    let task = tokio::spawn(async move {
+        *shared.lock().await += 1;
+    });
+    let _ = task.await;
+    *guard
+}
+
+pub async fn await_task_fixed(state: std::sync::Arc<tokio::sync::Mutex<u32>>) -> u32 {
+    let shared = state.clone();
+    let task = tokio::spawn(async move {
+        *shared.lock().await += 1;
+    });
+    let _ = task.await;
+    let guard = state.lock().await;
+    *guard
+}

@@ -62,3 +62,11 @@ fn an_else_branch_locking_the_scrutinee_s_lock_deadlocks_before_edition_2024() {
     let fixed = m.clone();
     assert_eq!(finishes(move || block_on(first_or_push_fixed(&fixed))), Some(7));
 }
+
+#[tokio::test]
+async fn awaiting_a_task_that_needs_the_held_lock_hangs() {
+    let state = Arc::new(tokio::sync::Mutex::new(0));
+    assert!(timeout(WAIT, await_task_hangs(state)).await.is_err(), "it should hang");
+    let state = Arc::new(tokio::sync::Mutex::new(0));
+    assert_eq!(timeout(WAIT, await_task_fixed(state)).await, Ok(1));
+}
