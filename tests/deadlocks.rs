@@ -36,9 +36,9 @@ fn check_reports_exactly_the_locks_that_deadlock() {
     let expected: BTreeSet<String> = [
         "src/counter.rs:16",
         "src/counter.rs:38",
-        "src/lib.rs:13",
-        "src/lib.rs:32",
-        "src/lib.rs:59",
+        "src/lib.rs:14",
+        "src/lib.rs:33",
+        "src/lib.rs:60",
     ]
     .map(String::from)
     .into();
@@ -48,4 +48,39 @@ fn check_reports_exactly_the_locks_that_deadlock() {
         BTreeSet::new(),
         "off by default"
     );
+}
+
+/// A tokio guard held across an await that does not need it: `check --include-async-locks`
+/// offers two critical sections (MaybeIncorrect), `--unsafe-fixes` writes them and the crate's
+/// tests pass; a client doing its async work under its lock gets the message-passing advice.
+#[test]
+fn an_async_guard_across_an_await_it_does_not_need_is_split_with_unsafe_fixes() {
+    let (_scratch, project) = scratch_copy("tests/projects/deadlocks");
+    let file = project.join("src/serialised.rs");
+    let path = file.to_str().unwrap();
+    let check = guardfix(&["check", "--include-async-locks", path]);
+    let report = format!("{}{}", text(&check.stdout), stderr(&check));
+    assert!(
+        report.contains("`guardfix fix --unsafe-fixes` would release the lock before the await and take it again after it"),
+        "{report}"
+    );
+    assert!(
+        report.contains("a task that owns the state and takes requests over a channel"),
+        "{report}"
+    );
+    let plain = guardfix(&["fix", "--include-async-locks", "--write", "--allow-no-vcs", path]);
+    assert!(stderr(&plain).contains("fixed 0 findings"), "not by default: {}", stderr(&plain));
+    let fixed = guardfix(&[
+        "fix",
+        "--include-async-locks",
+        "--unsafe-fixes",
+        "--write",
+        "--allow-no-vcs",
+        path,
+    ]);
+    assert!(stderr(&fixed).contains("1 by relock"), "{}", stderr(&fixed));
+    let text_after = std::fs::read_to_string(&file).unwrap();
+    assert!(text_after.contains("    }\n    tokio::time::sleep"), "{text_after}");
+    let tests = cargo(&project, &["test", "--quiet"]);
+    assert!(tests.status.success(), "{}", stderr(&tests));
 }

@@ -345,6 +345,8 @@ pub fn plan_fix(ctx: &FixContext<'_>, options: FixOptions) -> Result<crate::edit
         StrategyChoice::Auto => match finding.suggested {
             Some(Strategy::Drop) => vec![Strategy::Drop, Strategy::Scope],
             Some(Strategy::Scope) => vec![Strategy::Scope],
+            // An async guard held across an await it does not need (MaybeIncorrect).
+            Some(Strategy::Relock) => vec![Strategy::Relock],
             Some(other) => {
                 let why = if crate::plan::guards_code(finding) {
                     "the guard is never read through, so it protects the code after it, await included: ending it earlier would run that code unlocked"
@@ -386,6 +388,9 @@ pub fn plan_fix(ctx: &FixContext<'_>, options: FixOptions) -> Result<crate::edit
         }),
         None if options.strategy == StrategyChoice::Only(Strategy::Relock) => refused(
             "`relock` needs a `let`-bound `Mutex`/`RwLock` guard that the awaiting statements do not use, acquired without calls of its own and by names not rebound before it is acquired again",
+        ),
+        None if finding.kind == crate::finding::FindingKind::AsyncGuardHeldAcrossAwait => refused(
+            "the awaiting code uses the guard, so the lock must span the await: where the state does async work under its lock, a task that owns the state and takes requests over a channel serialises it without making every waiter queue (`guardfix explain async-guard-held-across-await`)",
         ),
         None if finding.used_after_await => refused(
             "the guard is used after the await: neither `scope` nor `drop` can end it earlier (it needs `helper` or `async-mutex`)",

@@ -26,6 +26,15 @@ pub fn suggest(finding: &Finding) -> Option<Strategy> {
     }
     // A guard that protects the code after it needs to span the await as much as one whose
     // data is used after it: only a lock that may be held there keeps the meaning.
+    // An async lock held across an await that does not need it serialises every waiter for
+    // as long as the await takes: two critical sections (MaybeIncorrect) where the guard is
+    // used on both sides. One that guards the code after it is held on purpose.
+    if finding.kind == FindingKind::AsyncGuardHeldAcrossAwait
+        && finding.used_after_await
+        && !guards_code(finding)
+    {
+        return Some(Strategy::Relock);
+    }
     if finding.used_after_await || guards_code(finding) {
         return switchable(finding).then_some(Strategy::AsyncMutex);
     }

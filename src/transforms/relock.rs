@@ -165,8 +165,19 @@ fn evaluable_twice(acquire: &SyntaxNode) -> bool {
         "as_ref",
         "deref",
     ];
+    // An async lock's own await (`m.lock().await`) takes it again as the first time did.
+    let awaits_a_lock = |node: SyntaxNode| {
+        ast::AwaitExpr::cast(node)
+            .and_then(|awaited| awaited.expr())
+            .and_then(|operand| match operand {
+                ast::Expr::MethodCallExpr(call) => call.name_ref(),
+                _ => None,
+            })
+            .is_some_and(|name| LOCK_METHODS.contains(&name.text()))
+    };
     acquire.descendants().all(|node| match node.kind() {
-        SyntaxKind::CALL_EXPR | SyntaxKind::MACRO_CALL | SyntaxKind::AWAIT_EXPR => false,
+        SyntaxKind::AWAIT_EXPR => awaits_a_lock(node),
+        SyntaxKind::CALL_EXPR | SyntaxKind::MACRO_CALL => false,
         SyntaxKind::BIN_EXPR => false,
         SyntaxKind::METHOD_CALL_EXPR => ast::MethodCallExpr::cast(node)
             .and_then(|call| call.name_ref())

@@ -5,6 +5,7 @@
 use std::sync::Mutex as StdMutex;
 
 mod counter;
+pub mod serialised;
 pub use counter::Counter;
 
 /// The `match` scrutinee's temporary guard lives through the arms: the arm waits for it.

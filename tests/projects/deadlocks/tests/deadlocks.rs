@@ -70,3 +70,13 @@ async fn awaiting_a_task_that_needs_the_held_lock_hangs() {
     let state = Arc::new(tokio::sync::Mutex::new(0));
     assert_eq!(timeout(WAIT, await_task_fixed(state)).await, Ok(1));
 }
+
+#[tokio::test]
+async fn the_serialised_fns_do_their_work() {
+    let counts = tokio::sync::Mutex::new(Vec::new());
+    assert_eq!(deadlocks::serialised::tally(&counts).await, 2);
+    assert_eq!(*counts.lock().await, [1, 2]);
+    let client = tokio::sync::Mutex::new(deadlocks::serialised::Client { calls: 0 });
+    assert_eq!(deadlocks::serialised::ask(&client).await, 3);
+    assert_eq!(client.lock().await.calls, 2);
+}
