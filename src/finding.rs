@@ -59,16 +59,20 @@ pub enum FindingKind {
     /// `RwLock` written) never grants it, so the task hangs or the thread deadlocks. Only
     /// reported with `--deadlocks`.
     LockTakenWhileHeld,
+    /// Two locks taken in opposite orders by two fns (A then B, B then A): run at the same
+    /// time, each holds the lock the other waits for. Only reported with `--deadlocks`.
+    LockOrderInversion,
 }
 
 impl FindingKind {
     /// Every kind, in the order documentation lists them.
-    pub const ALL: [FindingKind; 5] = [
+    pub const ALL: [FindingKind; 6] = [
         FindingKind::GuardHeldAcrossAwait,
         FindingKind::RefcellBorrowHeldAcrossAwait,
         FindingKind::AsyncGuardHeldAcrossAwait,
         FindingKind::DroppedButNotSend,
         FindingKind::LockTakenWhileHeld,
+        FindingKind::LockOrderInversion,
     ];
 
     pub fn code(self) -> &'static str {
@@ -78,7 +82,13 @@ impl FindingKind {
             FindingKind::AsyncGuardHeldAcrossAwait => "async-guard-held-across-await",
             FindingKind::DroppedButNotSend => "dropped-but-not-send",
             FindingKind::LockTakenWhileHeld => "lock-taken-while-held",
+            FindingKind::LockOrderInversion => "lock-order-inversion",
         }
+    }
+
+    /// The `--deadlocks` kinds: found by the same walk, never fixed automatically.
+    pub fn is_deadlock(self) -> bool {
+        matches!(self, FindingKind::LockTakenWhileHeld | FindingKind::LockOrderInversion)
     }
 
     pub fn is_warning_only(self) -> bool {

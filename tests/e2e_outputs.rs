@@ -253,7 +253,8 @@ fn sarif_validates_and_its_fixes_are_what_fix_writes() {
             "refcell-borrow-held-across-await",
             "async-guard-held-across-await",
             "dropped-but-not-send",
-            "lock-taken-while-held"
+            "lock-taken-while-held",
+            "lock-order-inversion"
         ]
     );
     for rule in rules {

@@ -59,6 +59,19 @@ pub struct GuardRecord {
     pub lock_place: Option<String>,
 }
 
+/// One lock taken (`second`, at `second_at`) while a guard of another (`first`) is alive on
+/// every path, by places as the crate names them (`Type.field` for `self.field`, a static's
+/// path); whether each acquisition excludes others (a mutex, a write).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LockOrder {
+    pub held: GuardId,
+    pub first: String,
+    pub second: String,
+    pub second_at: Span,
+    pub first_exclusive: bool,
+    pub second_exclusive: bool,
+}
+
 /// A lock taken again while a guard of it (`held`) is alive on every path: at `at`, by
 /// `method`, directly or (`via`) in a method of `self` that the call at `at` runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -178,6 +191,8 @@ pub struct Walker<'a> {
     pub guards: Vec<GuardRecord>,
     /// Locks taken while a guard of them is alive (for `--deadlocks`).
     pub taken_again: Vec<TakenAgain>,
+    /// Locks taken while another's guard is alive (for `--deadlocks`' lock order).
+    pub lock_orders: Vec<LockOrder>,
     /// Which locks of `self` the file's methods take (for `--deadlocks`, which it turns on).
     pub self_locks: Option<super::self_locks::SelfLocks>,
     /// Per context, locals that are clones of a lock's place (`let s2 = state.clone();`).
@@ -225,6 +240,7 @@ impl<'a> Walker<'a> {
             root,
             guards: Vec::new(),
             taken_again: Vec::new(),
+            lock_orders: Vec::new(),
             self_locks: None,
             clones: HashMap::new(),
             handles: HashMap::new(),
@@ -328,6 +344,7 @@ impl<'a> Walker<'a> {
         if self.state.flow.unreachable {
             return;
         }
+        self.note_lock_order(id);
         let again = &self.guards[id];
         for (&held, &always) in &self.state.flow.live {
             let first = &self.guards[held];
@@ -352,6 +369,62 @@ impl<'a> Walker<'a> {
                 self.taken_again.push(event);
             }
         }
+    }
+
+    /// Records the order of guard `id`'s lock after each other lock whose guard is alive here
+    /// on every path, for places other fns can name too.
+    fn note_lock_order(&mut self, id: GuardId) {
+        let second = &self.guards[id];
+        let Some(second_place) = second.lock_place.as_deref().and_then(|p| self.global_place(p))
+        else {
+            return;
+        };
+        if second.certainty == Certainty::Candidate || second.acquisition.method.starts_with("try_")
+        {
+            return;
+        }
+        let mut orders = Vec::new();
+        for (&held, &always) in &self.state.flow.live {
+            let first = &self.guards[held];
+            let first_place = first.lock_place.as_deref().and_then(|p| self.global_place(p));
+            let Some(first_place) = first_place else { continue };
+            if held == id
+                || !always
+                || first_place == second_place
+                || first.context != second.context
+                || first.certainty == Certainty::Candidate
+                || !self.holds_its_lock_throughout(first)
+            {
+                continue;
+            }
+            orders.push(LockOrder {
+                held,
+                first: first_place,
+                second: second_place.clone(),
+                second_at: second.acquire,
+                first_exclusive: lock_types::is_exclusive(&first.acquisition),
+                second_exclusive: lock_types::is_exclusive(&second.acquisition),
+            });
+        }
+        for order in orders {
+            if !self.lock_orders.contains(&order) {
+                self.lock_orders.push(order);
+            }
+        }
+    }
+
+    /// A place any fn of the crate names the same way: `self.field` as `Type.field`, a
+    /// static (an upper-case path). Locals and parameters are the fn's own.
+    fn global_place(&self, place: &str) -> Option<String> {
+        if let Some(field) = place.strip_prefix("self.") {
+            return Some(format!("{}.{field}", self.state.self_type.as_deref()?));
+        }
+        let root = place.split('.').next()?;
+        let last = root.rsplit("::").next()?;
+        let is_static =
+            last.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+                && last.chars().any(|c| c.is_ascii_uppercase());
+        is_static.then(|| place.to_owned())
     }
 
     /// `let s2 = state.clone();` (or `Arc::clone(&state)`): `s2` is the place `state`.

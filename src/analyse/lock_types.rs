@@ -262,6 +262,13 @@ pub fn excludes(
     lock.ends_with("Mutex")
 }
 
+/// Whether an acquisition keeps every other out: a (non-reentrant) mutex's, or a write.
+pub fn is_exclusive(acquisition: &crate::analyse::classify::Acquisition) -> bool {
+    let lock = acquisition.lock;
+    (lock.ends_with("Mutex") && !lock.contains("Reentrant"))
+        || (lock.ends_with("RwLock") && acquisition.method.contains("write"))
+}
+
 pub fn guard_type(name: &str) -> Option<(LockClass, &'static str)> {
     let found = match name {
         "MutexGuard"

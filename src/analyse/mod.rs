@@ -104,6 +104,7 @@ pub fn analyse_tree_with(
                 .filter(|_| options.deadlocks)
                 .map(|event| taken_again_finding(&walker.guards[event.held], event)),
         )
+        .chain(if options.deadlocks { order_inversions(tree, &walker) } else { Vec::new() })
         .filter(|finding| !is_suppressed(tree, finding, index.allowed_fns()))
         .collect();
     findings.sort_by_key(|finding| (finding.acquire, finding.kind.code()));
@@ -132,6 +133,59 @@ fn is_suppressed(tree: &SourceFile, finding: &Finding, allowed_fns: &[String]) -
         suppress::is_suppressed(tree.syntax(), span.into(), lint)
             || suppress::in_allowed_fn(tree.syntax(), span.into(), allowed_fns)
     })
+}
+
+/// Pairs of fns taking two locks in opposite orders, where each side's wait conflicts with the
+/// other side's hold: one finding per side, naming the other.
+fn order_inversions(tree: &SourceFile, walker: &Walker<'_>) -> Vec<Finding> {
+    use crate::finding::Planned;
+    let orders = &walker.lock_orders;
+    let text = crate::parse::tree_text(tree.syntax());
+    let lines = crate::render::line_index::LineIndex::new(&text);
+    let fn_name = |context: crate::finding::Span| {
+        crate::transforms::node_at(tree.syntax(), context)
+            .and_then(|node| node.ancestors().find_map(ast::Fn::cast))
+            .and_then(|function| ast::HasName::name(&function))
+            .map_or_else(|| "an async block".to_owned(), |name| format!("`{}`", name.text()))
+    };
+    let mut findings = Vec::new();
+    for (i, this) in orders.iter().enumerate() {
+        let held = &walker.guards[this.held];
+        let other = orders.iter().enumerate().find(|&(j, other)| {
+            let other_context = walker.guards[other.held].context;
+            j != i
+                && other.first == this.second
+                && other.second == this.first
+                && other_context != held.context
+                // This side waits for what the other holds, and the other way round.
+                && (this.second_exclusive || other.first_exclusive)
+                && (other.second_exclusive || this.first_exclusive)
+        });
+        let Some((_, other)) = other else { continue };
+        let other_context = walker.guards[other.held].context;
+        let line = lines.line_col(other.second_at.start).0;
+        findings.push(Finding {
+            kind: FindingKind::LockOrderInversion,
+            lock: held.acquisition.lock.to_owned(),
+            acquire_method: held.acquisition.method.clone(),
+            binding: held.binding.clone(),
+            acquire: this.second_at,
+            held_since: Some(held.acquire),
+            awaits: Vec::new(),
+            released_at: held.released_at,
+            held_because: held.held_because.unwrap_or(HeldBecause::StatementTemporary),
+            context: held.context,
+            used_after_await: false,
+            suggested: None,
+            borrowed: false,
+            in_macro: held.in_macro,
+            planned: Some(Planned::NoFix(format!(
+                "this takes `{}` then `{}`; {} (line {line}) takes `{}` then `{}`: take them in one order everywhere (`guardfix explain lock-order-inversion`)",
+                this.first, this.second, fn_name(other_context), other.first, other.second
+            ))),
+        });
+    }
+    findings
 }
 
 /// A lock taken again while `held`, a guard of it, is alive.

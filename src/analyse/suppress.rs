@@ -20,7 +20,8 @@ pub fn lint_name(kind: FindingKind) -> &'static str {
         | FindingKind::AsyncGuardHeldAcrossAwait
         | FindingKind::DroppedButNotSend
         // clippy has no lint for it; its own allow is the configuration's `allow`.
-        | FindingKind::LockTakenWhileHeld => "await_holding_lock",
+        | FindingKind::LockTakenWhileHeld
+        | FindingKind::LockOrderInversion => "await_holding_lock",
     }
 }
 

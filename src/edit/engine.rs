@@ -250,7 +250,7 @@ pub fn plan_notes(
     let snapshot: Vec<Finding> = findings.to_vec();
     let neighbours = by_context(&snapshot);
     for (finding, original) in findings.iter_mut().zip(&snapshot) {
-        if finding.kind == crate::finding::FindingKind::LockTakenWhileHeld {
+        if finding.kind.is_deadlock() {
             continue; // planned when found: no automatic fix
         }
         let ctx = FixContext {

@@ -45,6 +45,9 @@ fn example(kind: FindingKind) -> &'static str {
         FindingKind::DroppedButNotSend => {
             "let g = m.lock().unwrap();\nlet n = g.len();                 // a borrow of `g`\ndrop(g);\ntick().await;                    // rustc still counts `g` live: the future is !Send\n"
         }
+        FindingKind::LockOrderInversion => {
+            "async fn deposit(&self) { let a = self.accounts.lock().await; let l = self.ledger.lock().await; … }\nasync fn audit(&self)   { let l = self.ledger.lock().await; let a = self.accounts.lock().await; … }\n// run together: deposit holds accounts and waits for ledger, audit holds ledger and waits for accounts\n"
+        }
         FindingKind::LockTakenWhileHeld => {
             "let state = self.state.lock().await;\nlet n = state.len();\nself.state.lock().await.push(n); // waits for `state`, held by this task: hangs\n\n// instead: use the guard you hold\nlet mut state = self.state.lock().await;\nlet n = state.len();\nstate.push(n);\n"
         }
@@ -58,6 +61,7 @@ fn actor_sketch(kind: FindingKind) -> Option<&'static str> {
         kind,
         FindingKind::AsyncGuardHeldAcrossAwait
             | FindingKind::LockTakenWhileHeld
+            | FindingKind::LockOrderInversion
             | FindingKind::GuardHeldAcrossAwait
     )
     .then_some(

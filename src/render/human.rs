@@ -128,6 +128,9 @@ pub(crate) fn title(finding: &Finding) -> String {
         (FindingKind::LockTakenWhileHeld, None) => format!(
             "`{lock}` is locked again while a temporary guard of it is alive: this never returns (deadlock)"
         ),
+        (FindingKind::LockOrderInversion, _) => format!(
+            "`{lock}` is taken here while another lock is held, and another fn takes the two in the opposite order: they can deadlock"
+        ),
         (FindingKind::GuardHeldAcrossAwait, Some(binding)) => {
             format!("`{lock}` guard `{binding}` is held across an await")
         }
@@ -182,6 +185,8 @@ fn marks(text: &str, finding: &Finding) -> Vec<Mark> {
             "this scrutinee's value"
         } else if finding.kind == FindingKind::LockTakenWhileHeld {
             "takes the lock again: never granted"
+        } else if finding.kind == FindingKind::LockOrderInversion {
+            "the second lock, taken while the first is held"
         } else {
             "guard acquired here"
         },
@@ -199,7 +204,7 @@ fn marks(text: &str, finding: &Finding) -> Vec<Mark> {
     });
     let first = finding.held_since.map(|span| Mark {
         range: mark_range(text, span),
-        label: "the lock is taken first here, and its guard is still alive",
+        label: "taken first here, and its guard is still alive",
         primary: false,
     });
     std::iter::once(acquire).chain(first).chain(awaits).chain(release).collect()
@@ -388,6 +393,9 @@ fn no_fix_help(finding: &Finding) -> &'static str {
         }
         (FindingKind::LockTakenWhileHeld, _) => {
             "no automatic fix: end the first guard's scope before taking the lock again"
+        }
+        (FindingKind::LockOrderInversion, _) => {
+            "no automatic fix: take the two locks in the same order everywhere"
         }
         (FindingKind::DroppedButNotSend, _) => {
             "no automatic fix: put the guard in a block that ends before the await, so its scope \

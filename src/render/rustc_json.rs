@@ -71,7 +71,7 @@ pub fn diagnostic(
     let mut spans = match finding.held_since {
         Some(first) => vec![
             span(finding.acquire, true, Some("takes the lock again: never granted")),
-            span(first, false, Some("the lock is taken first here, and its guard is still alive")),
+            span(first, false, Some("taken first here, and its guard is still alive")),
         ],
         None => vec![span(finding.acquire, true, Some("guard acquired here"))],
     };

@@ -102,7 +102,7 @@ pub fn sarif_log(run: &SarifRun<'_>) -> Value {
     json!({ "$schema": SCHEMA, "version": "2.1.0", "runs": [sarif_run] })
 }
 
-const KINDS: [FindingKind; 5] = FindingKind::ALL;
+const KINDS: [FindingKind; 6] = FindingKind::ALL;
 
 fn rule_index(kind: FindingKind) -> usize {
     KINDS.iter().position(|&k| k == kind).unwrap_or_default()
@@ -151,6 +151,14 @@ pub(crate) fn rule_texts(kind: FindingKind) -> (&'static str, &'static str, &'st
              forever (tokio's locks) or the thread deadlocks (std's, parking_lot's).",
             "End the first guard's scope (or `drop` it) before taking the lock again, or hand \
              the guard to the code that needs it. Reported only with `--deadlocks`.",
+        ),
+        FindingKind::LockOrderInversion => (
+            "Two locks are taken in opposite orders",
+            "One fn takes lock A and, holding it, lock B; another takes B and then A. When both \
+             run at the same time, each holds the lock the other waits for, and neither ever \
+             goes on.",
+            "Take the locks in one order everywhere (or put the data behind one lock), or \
+             release the first before taking the second. Reported only with `--deadlocks`.",
         ),
     }
 }
@@ -466,7 +474,7 @@ mod tests {
     #[test]
     fn rules_cover_every_kind_with_names() {
         let rules: Vec<Value> = KINDS.iter().map(|&k| rule(k)).collect();
-        assert_eq!(rules.len(), 5);
+        assert_eq!(rules.len(), 6);
         assert_eq!(rules[3]["name"], "DroppedButNotSend");
         assert_eq!(rules[4]["name"], "LockTakenWhileHeld");
         for (i, rule) in rules.iter().enumerate() {

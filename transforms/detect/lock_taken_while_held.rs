@@ -226,3 +226,74 @@ async fn await_task_after_release(state: std::sync::Arc<tokio::sync::Mutex<u32>>
     drop(guard);
     let _ = task.await;
 }
+
+// Lock order: `deposit` takes accounts then ledger, `audit` ledger then accounts. Run at the
+// same time, each holds what the other waits for.
+struct Bank {
+    accounts: tokio::sync::Mutex<u32>,
+    ledger: tokio::sync::Mutex<u32>,
+    shelves: tokio::sync::RwLock<u32>,
+    catalogue: tokio::sync::RwLock<u32>,
+}
+
+static FIRST: Mutex<u32> = Mutex::new(0);
+static SECOND: Mutex<u32> = Mutex::new(0);
+
+impl Bank {
+    async fn deposit(&self) {
+        let accounts = self.accounts.lock().await;
+        let ledger = self.ledger.lock().await;
+        drop((accounts, ledger));
+        tick().await;
+    }
+
+    async fn audit(&self) {
+        let ledger = self.ledger.lock().await;
+        let accounts = self.accounts.lock().await;
+        drop((ledger, accounts));
+        tick().await;
+    }
+
+    // `deposit`'s order again: it deadlocks with `audit` too.
+    async fn transfer(&self) {
+        let accounts = self.accounts.lock().await;
+        let ledger = self.ledger.lock().await;
+        drop((accounts, ledger));
+        tick().await;
+    }
+
+    // Look-alikes: one released before the other is taken; two readers in opposite orders
+    // (readers do not exclude readers).
+    async fn one_at_a_time(&self) {
+        let total = *self.ledger.lock().await;
+        *self.accounts.lock().await += total;
+        tick().await;
+    }
+
+    async fn browse(&self) -> u32 {
+        let shelves = self.shelves.read().await;
+        let catalogue = self.catalogue.read().await;
+        *shelves + *catalogue
+    }
+
+    async fn index(&self) -> u32 {
+        let catalogue = self.catalogue.read().await;
+        let shelves = self.shelves.read().await;
+        *shelves + *catalogue
+    }
+}
+
+// Statics in opposite orders.
+async fn first_then_second() {
+    let a = FIRST.lock().unwrap();
+    let b = SECOND.lock().unwrap();
+    drop((a, b));
+    tick().await;
+}
+
+async fn second_then_first() {
+    let b = SECOND.lock().unwrap();
+    let a = FIRST.lock().unwrap();
+    drop((b, a));
+    tick().await;
+}

@@ -5,6 +5,7 @@
 use std::sync::Mutex as StdMutex;
 
 mod counter;
+pub mod bank;
 pub mod serialised;
 pub use counter::Counter;
 

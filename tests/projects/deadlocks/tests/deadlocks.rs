@@ -80,3 +80,13 @@ async fn the_serialised_fns_do_their_work() {
     assert_eq!(deadlocks::serialised::ask(&client).await, 3);
     assert_eq!(client.lock().await.calls, 2);
 }
+
+#[tokio::test]
+async fn two_locks_in_opposite_orders_hang_when_run_together() {
+    let bank = deadlocks::bank::Bank::default();
+    let both = async { tokio::join!(bank.deposit(), bank.audit_hangs()) };
+    assert!(timeout(WAIT, both).await.is_err(), "it should hang");
+    let bank = deadlocks::bank::Bank::default();
+    let both = async { tokio::join!(bank.deposit(), bank.audit_fixed()) };
+    assert_eq!(timeout(WAIT, both).await.map(|(_, total)| total), Ok(2));
+}
