@@ -50,6 +50,7 @@ fn check_reports_exactly_the_locks_that_deadlock() {
         "src/lib.rs:15 lock-taken-while-held",
         "src/lib.rs:34 lock-taken-while-held",
         "src/lib.rs:61 lock-taken-while-held",
+        "src/lib.rs:84 lock-taken-while-held",
         // `deposit` and `audit_fixed` take `deadlocks::bank`'s locks in one order,
         // `audit_hangs` in the other: each is half of a deadlock with it.
         "src/bank.rs:17 lock-order-inversion",

@@ -199,6 +199,8 @@ pub struct Walker<'a> {
     clones: HashMap<(Span, String), String>,
     /// Per context, locals holding a spawned task's handle, and the locks the task takes.
     handles: HashMap<(Span, String), Vec<super::self_locks::TakenLock>>,
+    /// Per context, a channel's sender local and its receiver's (`let (tx, rx) = channel();`).
+    channels: HashMap<(Span, String), String>,
     guard_by_site: HashMap<(Span, Span), GuardId>,
     state: ContextState,
     /// What the closure walked last returns, when that is a guard.
@@ -244,6 +246,7 @@ impl<'a> Walker<'a> {
             self_locks: None,
             clones: HashMap::new(),
             handles: HashMap::new(),
+            channels: HashMap::new(),
             guard_by_site: HashMap::new(),
             state: ContextState::default(),
             closure_gives: None,
@@ -481,15 +484,57 @@ impl<'a> Walker<'a> {
         Some(locks)
     }
 
+    /// `spawn(async move { … tx.send(…) … })`: a receive on the channel's other end waits for
+    /// that task, so it waits for the locks the task takes (before sending or not: precision
+    /// over order, a task that locks at all is waited for through it).
+    fn note_spawned_senders(&mut self, call: &ast::CallExpr) {
+        if self.self_locks.is_none() {
+            return;
+        }
+        let Some(locks) = self.locks_of_spawned(&ast::Expr::CallExpr(call.clone())) else { return };
+        if locks.is_empty() {
+            return;
+        }
+        let mentioned: std::collections::HashSet<String> = call
+            .syntax()
+            .descendants()
+            .filter_map(ast::NameRef::cast)
+            .map(|name| name.text().to_string())
+            .collect();
+        let receivers: Vec<String> = self
+            .channels
+            .iter()
+            .filter(|((context, sender), _)| {
+                *context == self.state.context && mentioned.contains(sender)
+            })
+            .map(|(_, receiver)| receiver.clone())
+            .collect();
+        for receiver in receivers {
+            self.handles.insert((self.state.context, receiver), locks.clone());
+        }
+    }
+
     /// At `h.await` (or `spawn(…).await`): whether the awaited task takes a lock whose guard
     /// is alive here on every path: it waits for this task, which waits for it.
     fn note_awaited_task(&mut self, operand: &ast::Expr, at: Span) {
         if self.self_locks.is_none() || self.state.flow.unreachable {
             return;
         }
-        let locks = match operand {
+        let handle_named = |expr: &ast::Expr| match expr {
             ast::Expr::PathExpr(path) => single_name(path)
                 .and_then(|name| self.handles.get(&(self.state.context, name)).cloned()),
+            _ => None,
+        };
+        let locks = match operand {
+            ast::Expr::PathExpr(_) => handle_named(operand),
+            // `rx.recv().await` on a channel whose sender is in such a task.
+            ast::Expr::MethodCallExpr(call)
+                if call.name_ref().is_some_and(|name| {
+                    matches!(name.text(), "recv" | "recv_async" | "changed")
+                }) =>
+            {
+                call.receiver().as_ref().and_then(handle_named)
+            }
             other => self.locks_of_spawned(other),
         };
         let Some(locks) = locks else { return };
@@ -992,8 +1037,13 @@ impl<'a> Walker<'a> {
             let after_else = std::mem::replace(&mut self.state.flow, matched);
             self.state.flow = std::mem::take(&mut self.state.flow).merge(after_else);
         }
-        if let ([name], true) = (names.as_slice(), self.self_locks.is_some()) {
-            self.note_clone_or_handle(name, &init);
+        match (names.as_slice(), self.self_locks.is_some()) {
+            ([name], true) => self.note_clone_or_handle(name, &init),
+            ([sender, receiver], true) if is_channel_call(&init) => {
+                let key = (self.state.context, sender.clone());
+                self.channels.insert(key, receiver.clone());
+            }
+            _ => {}
         }
         if names.is_empty() {
             // `let _ = m.lock();` drops the value at once.
@@ -1459,6 +1509,7 @@ impl<'a> Walker<'a> {
     }
 
     fn eval_call(&mut self, call: &ast::CallExpr) -> Vec<Pending> {
+        self.note_spawned_senders(call);
         let callee = call.expr();
         let callee_path = match &callee {
             Some(ast::Expr::PathExpr(path_expr)) => {
@@ -2143,6 +2194,19 @@ pub(crate) fn lock_place(receiver: &ast::Expr) -> Option<String> {
     }
     let text = receiver.syntax().text().to_string();
     Some(text.chars().filter(|c| !c.is_whitespace()).collect())
+}
+
+/// A channel's constructor: `oneshot::channel()`, `mpsc::channel(8)`, `unbounded_channel()`.
+fn is_channel_call(init: &ast::Expr) -> bool {
+    let ast::Expr::CallExpr(call) = init else { return false };
+    let Some(ast::Expr::PathExpr(callee)) = call.expr() else { return false };
+    callee
+        .path()
+        .and_then(|path| path.segment())
+        .and_then(|segment| segment.name_ref())
+        .is_some_and(|name| {
+            matches!(name.text(), "channel" | "unbounded_channel" | "bounded" | "unbounded")
+        })
 }
 
 /// `X.clone()`, `Arc::clone(&X)` or `Rc::clone(&X)` of a place `X`: the place.

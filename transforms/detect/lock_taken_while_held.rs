@@ -297,3 +297,29 @@ async fn second_then_first() {
     drop((b, a));
     tick().await;
 }
+
+// Waiting on a channel whose sender is in a task that needs the lock held here.
+async fn await_reply_from_task_that_locks(state: std::sync::Arc<tokio::sync::Mutex<u32>>) -> u32 {
+    let guard = state.lock().await;
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    let shared = state.clone();
+    tokio::spawn(async move {
+        let value = *shared.lock().await;
+        let _ = reply.send(value);
+    });
+    let value = answer.await.unwrap_or_default();
+    value + *guard
+}
+
+// Look-alike: the task that sends does not lock; the one that locks does not send.
+async fn await_reply_from_task_that_does_not_lock(state: std::sync::Arc<tokio::sync::Mutex<u32>>) -> u32 {
+    let guard = state.lock().await;
+    let (reply, mut answers) = tokio::sync::mpsc::channel(1);
+    tokio::spawn(async move {
+        let _ = reply.send(1).await;
+    });
+    let shared = state.clone();
+    let _background = tokio::spawn(async move { *shared.lock().await += 1 });
+    let value = answers.recv().await.unwrap_or_default();
+    value + *guard
+}

@@ -71,3 +71,27 @@ pub async fn await_task_fixed(state: std::sync::Arc<tokio::sync::Mutex<u32>>) ->
     let guard = state.lock().await;
     *guard
 }
+
+/// Waits for a reply from a task that needs the lock this fn holds.
+pub async fn await_reply_hangs(state: std::sync::Arc<tokio::sync::Mutex<u32>>) -> u32 {
+    let guard = state.lock().await;
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    let shared = state.clone();
+    tokio::spawn(async move {
+        let value = *shared.lock().await;
+        let _ = reply.send(value);
+    });
+    let value = answer.await.unwrap_or_default();
+    value + *guard
+}
+
+pub async fn await_reply_fixed(state: std::sync::Arc<tokio::sync::Mutex<u32>>) -> u32 {
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    let shared = state.clone();
+    tokio::spawn(async move {
+        let value = *shared.lock().await;
+        let _ = reply.send(value);
+    });
+    let value = answer.await.unwrap_or_default();
+    value + *state.lock().await
+}

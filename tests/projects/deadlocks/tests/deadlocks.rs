@@ -90,3 +90,11 @@ async fn two_locks_in_opposite_orders_hang_when_run_together() {
     let both = async { tokio::join!(bank.deposit(), bank.audit_fixed()) };
     assert_eq!(timeout(WAIT, both).await.map(|(_, total)| total), Ok(2));
 }
+
+#[tokio::test]
+async fn waiting_for_a_reply_from_a_task_that_needs_the_held_lock_hangs() {
+    let state = Arc::new(tokio::sync::Mutex::new(1));
+    assert!(timeout(WAIT, await_reply_hangs(state)).await.is_err(), "it should hang");
+    let state = Arc::new(tokio::sync::Mutex::new(1));
+    assert_eq!(timeout(WAIT, await_reply_fixed(state)).await, Ok(2));
+}
