@@ -51,6 +51,7 @@ fn check_reports_exactly_the_locks_that_deadlock() {
         "src/lib.rs:34 lock-taken-while-held",
         "src/lib.rs:61 lock-taken-while-held",
         "src/lib.rs:84 lock-taken-while-held",
+        "src/lib.rs:104 lock-taken-while-held",
         // `deposit` and `audit_fixed` take `deadlocks::bank`'s locks in one order,
         // `audit_hangs` in the other: each is half of a deadlock with it.
         "src/bank.rs:17 lock-order-inversion",
@@ -60,6 +61,15 @@ fn check_reports_exactly_the_locks_that_deadlock() {
     .map(String::from)
     .into();
     assert_eq!(found, expected, "the `*_hangs` fns and their other halves, nothing else");
+
+    // The std guard held across the blocking task's await is a finding of its own; `fix`
+    // does not switch its lock to tokio's, where the program would hang instead.
+    let fix = guardfix(&["fix", path]);
+    let report = stderr(&fix);
+    assert!(
+        report.contains("skipped src/lib.rs:102: the lock is taken again at line 104 while this guard is alive: switched to tokio's lock, that would hang"),
+        "{report}"
+    );
     assert_eq!(deadlocks(&["check", "--format", "json", path]), BTreeSet::new(), "off by default");
 }
 

@@ -82,9 +82,9 @@ pub fn analyse_tree_with(
     }
     let classifier = Classifier::new(index, imports).with_oracle(oracle);
     let mut walker = Walker::new(classifier, edition, tree.syntax().clone());
-    if options.deadlocks {
-        walker.self_locks = Some(self_locks::SelfLocks::of_file(tree.syntax()));
-    }
+    // Locks taken again are looked for on every run, reported with `--deadlocks`: they also
+    // keep `fix` from switching such a lock to tokio's, where it would hang instead.
+    walker.self_locks = Some(self_locks::SelfLocks::of_file(tree.syntax()));
     // Only a fn whose text awaits can hold a guard across an await: most fns of a file are not
     // worth walking.
     let text = crate::parse::tree_text(tree.syntax());
@@ -107,6 +107,7 @@ pub fn analyse_tree_with(
         .chain(if options.deadlocks { order_inversions(tree, &walker) } else { Vec::new() })
         .filter(|finding| !is_suppressed(tree, finding, index.allowed_fns()))
         .collect();
+    refuse_switches_that_hang(&mut findings, &walker, &text);
     findings.sort_by_key(|finding| (finding.acquire, finding.kind.code()));
     findings
         .dedup_by(|later, earlier| later.acquire == earlier.acquire && later.kind == earlier.kind);
@@ -186,6 +187,30 @@ fn order_inversions(tree: &SourceFile, walker: &Walker<'_>) -> Vec<Finding> {
         });
     }
     findings
+}
+
+/// A guard whose lock is taken again while it is alive (by this task, a call or an awaited
+/// task) would still be waited for after a switch to tokio's lock: the program would hang
+/// instead of blocking a thread. Such a finding gets no switch, with the reason.
+fn refuse_switches_that_hang(findings: &mut [Finding], walker: &Walker<'_>, text: &str) {
+    use crate::finding::{Planned, Strategy};
+    if walker.taken_again.is_empty() {
+        return;
+    }
+    let lines = crate::render::line_index::LineIndex::new(text);
+    for finding in findings.iter_mut().filter(|f| f.suggested == Some(Strategy::AsyncMutex)) {
+        let again = walker
+            .taken_again
+            .iter()
+            .find(|event| walker.guards[event.held].acquire == finding.acquire);
+        if let Some(event) = again {
+            let line = lines.line_col(event.at.start).0;
+            finding.suggested = None;
+            finding.planned = Some(Planned::NoFix(format!(
+                "the lock is taken again at line {line} while this guard is alive: switched to tokio's lock, that would hang instead of blocking; release the guard first (`guardfix check --deadlocks`)"
+            )));
+        }
+    }
 }
 
 /// A lock taken again while `held`, a guard of it, is alive.

@@ -250,7 +250,7 @@ pub fn plan_notes(
     let snapshot: Vec<Finding> = findings.to_vec();
     let neighbours = by_context(&snapshot);
     for (finding, original) in findings.iter_mut().zip(&snapshot) {
-        if finding.kind.is_deadlock() {
+        if finding.kind.is_deadlock() || finding.planned.is_some() {
             continue; // planned when found: no automatic fix
         }
         let ctx = FixContext {
@@ -321,6 +321,10 @@ impl NoFix {
 /// why there is none. The same planning gives `check`'s help line ([`plan_notes`]).
 pub fn plan_fix(ctx: &FixContext<'_>, options: FixOptions) -> Result<crate::edit::Fix, NoFix> {
     let finding = ctx.finding;
+    // The analysis already knows there is no fix (a switch that would hang), and why.
+    if let Some(crate::finding::Planned::NoFix(reason)) = &finding.planned {
+        return Err(NoFix::Refused(reason.clone()));
+    }
     let handler;
     let ctx = if finding.in_macro {
         handler = macro_handler_root(ctx.root, finding).ok_or_else(|| {

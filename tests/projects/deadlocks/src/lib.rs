@@ -95,3 +95,12 @@ pub async fn await_reply_fixed(state: std::sync::Arc<tokio::sync::Mutex<u32>>) -
     let value = answer.await.unwrap_or_default();
     value + *state.lock().await
 }
+
+/// A std guard held across the await of a blocking task that takes the same lock: switching
+/// it to tokio's lock would compile and still hang, so guardfix does not offer the switch.
+pub async fn tally_in_background_hangs(table: std::sync::Arc<StdMutex<u32>>) -> u32 {
+    let guard = table.lock().unwrap();
+    let shared = std::sync::Arc::clone(&table);
+    let _ = tokio::task::spawn_blocking(move || *shared.lock().unwrap() += 1).await;
+    *guard
+}

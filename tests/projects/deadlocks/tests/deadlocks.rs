@@ -98,3 +98,11 @@ async fn waiting_for_a_reply_from_a_task_that_needs_the_held_lock_hangs() {
     let state = Arc::new(tokio::sync::Mutex::new(1));
     assert_eq!(timeout(WAIT, await_reply_fixed(state)).await, Ok(2));
 }
+
+#[test]
+fn awaiting_a_blocking_task_that_needs_the_held_std_lock_hangs() {
+    let table = Arc::new(StdMutex::new(0));
+    let held = table.clone();
+    let hangs = finishes(move || block_on(tally_in_background_hangs(held)));
+    assert!(hangs.is_none(), "it should hang");
+}
