@@ -316,6 +316,36 @@ mod tests {
         assert!(other_key.analysis(&source, content, 3).is_none(), "another run key");
     }
 
+    /// Findings are stored with postcard, which is not self-describing: every field must come
+    /// back (a `skip_serializing_if` once made every warm run a cold one).
+    #[test]
+    fn findings_of_every_kind_survive_a_save() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("a.rs");
+        let text = "use std::sync::Mutex;\nasync fn f(m: &Mutex<u8>) {\n    let g = m.lock().unwrap();\n    let again = m.lock().unwrap();\n    g.checked_add(*again);\n    tick().await;\n}\n";
+        let options = crate::analyse::CheckOptions { deadlocks: true, ..Default::default() };
+        std::fs::write(&source, text).unwrap();
+        let findings = crate::analyse::check_source(text, Edition::Edition2021, options);
+        assert!(findings.iter().any(|finding| finding.held_since.is_some()), "{findings:#?}");
+        assert!(findings.iter().any(|finding| finding.held_since.is_none()), "{findings:#?}");
+        let content = content_hash(text.as_bytes(), Edition::Edition2021);
+        let mut cache = CheckCache::open(dir.path(), 7);
+        let analysis = Analysis {
+            index_digest: 3,
+            findings: findings.iter().map(StoredFinding::store).collect(),
+            candidates: Vec::new(),
+            syntax_errors: 0,
+            planned: false,
+        };
+        cache.set_analysis(&source, content, analysis);
+        cache.save();
+
+        let cache = CheckCache::open(dir.path(), 7);
+        let stored = cache.analysis(&source, content, 3).expect("read back");
+        let restored: Vec<Finding> = stored.findings.iter().map(StoredFinding::restore).collect();
+        assert_eq!(restored, findings);
+    }
+
     #[test]
     fn a_damaged_cache_is_an_empty_one() {
         let dir = tempfile::tempdir().unwrap();

@@ -174,7 +174,9 @@ pub struct Finding {
     /// Where the guard is released (end of its block or statement, or the `drop` call).
     pub released_at: Option<Span>,
     /// For `lock-taken-while-held`: where the guard still alive took the lock first.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    // No `skip_serializing_if`: the cache stores findings with postcard, which is not
+    // self-describing, so a field must always be written to be read back.
+    #[serde(default)]
     pub held_since: Option<Span>,
     pub held_because: HeldBecause,
     /// The enclosing fn, async block or closure (for the report and the transforms).
