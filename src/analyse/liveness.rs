@@ -57,6 +57,9 @@ pub struct GuardRecord {
     /// The lock it was taken from, as a place (`self.state`, `STATE`), when the receiver is
     /// one: the same place in the same context is the same lock.
     pub lock_place: Option<String>,
+    /// How many times the place's root local had been bound (`let`) in its context when the
+    /// lock was taken: after `let store = Store::new();`, `store.names` is another lock.
+    pub place_binding: u32,
 }
 
 /// One lock taken (`second`, at `second_at`) while a guard of another (`first`) is alive on
@@ -201,6 +204,8 @@ pub struct Walker<'a> {
     handles: HashMap<(Span, String), Vec<super::self_locks::TakenLock>>,
     /// Per context, a channel's sender local and its receiver's (`let (tx, rx) = channel();`).
     channels: HashMap<(Span, String), String>,
+    /// Per context, how many times each local name has been bound by a `let`.
+    bindings: HashMap<(Span, String), u32>,
     guard_by_site: HashMap<(Span, Span), GuardId>,
     state: ContextState,
     /// What the closure walked last returns, when that is a guard.
@@ -247,6 +252,7 @@ impl<'a> Walker<'a> {
             clones: HashMap::new(),
             handles: HashMap::new(),
             channels: HashMap::new(),
+            bindings: HashMap::new(),
             guard_by_site: HashMap::new(),
             state: ContextState::default(),
             closure_gives: None,
@@ -332,6 +338,7 @@ impl<'a> Walker<'a> {
             in_macro,
             certainty: Certainty::Known,
             lock_place: None,
+            place_binding: 0,
         });
         self.guard_by_site.insert(key, id);
         self.state.flow.live.insert(id, true);
@@ -343,7 +350,10 @@ impl<'a> Walker<'a> {
     /// never grants the second.
     fn note_lock_place(&mut self, id: GuardId, receiver: Option<ast::Expr>) {
         let Some(place) = receiver.as_ref().and_then(lock_place) else { return };
+        let root = place.split('.').next().unwrap_or_default().to_owned();
+        let binding = self.bindings.get(&(self.state.context, root)).copied().unwrap_or(0);
         self.guards[id].lock_place = Some(place);
+        self.guards[id].place_binding = binding;
         if self.state.flow.unreachable {
             return;
         }
@@ -356,6 +366,7 @@ impl<'a> Walker<'a> {
                 && self.holds_its_lock_throughout(first)
                 && first.context == again.context
                 && first.lock_place == again.lock_place
+                && first.place_binding == again.place_binding
                 && first.certainty != Certainty::Candidate
                 && again.certainty != Certainty::Candidate;
             let event = TakenAgain {
@@ -1036,6 +1047,9 @@ impl<'a> Walker<'a> {
             self.walk_body_block(&else_block);
             let after_else = std::mem::replace(&mut self.state.flow, matched);
             self.state.flow = std::mem::take(&mut self.state.flow).merge(after_else);
+        }
+        for name in &names {
+            *self.bindings.entry((self.state.context, name.clone())).or_default() += 1;
         }
         match (names.as_slice(), self.self_locks.is_some()) {
             ([name], true) => self.note_clone_or_handle(name, &init),

@@ -139,7 +139,6 @@ fn is_suppressed(tree: &SourceFile, finding: &Finding, allowed_fns: &[String]) -
 /// Pairs of fns taking two locks in opposite orders, where each side's wait conflicts with the
 /// other side's hold: one finding per side, naming the other.
 fn order_inversions(tree: &SourceFile, walker: &Walker<'_>) -> Vec<Finding> {
-    use crate::finding::Planned;
     let orders = &walker.lock_orders;
     if orders.len() < 2 {
         return Vec::new(); // an inversion takes two orders
@@ -168,26 +167,17 @@ fn order_inversions(tree: &SourceFile, walker: &Walker<'_>) -> Vec<Finding> {
         let Some((_, other)) = other else { continue };
         let other_context = walker.guards[other.held].context;
         let line = lines.line_col(other.second_at.start).0;
-        findings.push(Finding {
-            kind: FindingKind::LockOrderInversion,
-            lock: held.acquisition.lock.to_owned(),
-            acquire_method: held.acquisition.method.clone(),
-            binding: held.binding.clone(),
-            acquire: this.second_at,
-            held_since: Some(held.acquire),
-            awaits: Vec::new(),
-            released_at: held.released_at,
-            held_because: held.held_because.unwrap_or(HeldBecause::StatementTemporary),
-            context: held.context,
-            used_after_await: false,
-            suggested: None,
-            borrowed: false,
-            in_macro: held.in_macro,
-            planned: Some(Planned::NoFix(format!(
-                "this takes `{}` then `{}`; {} (line {line}) takes `{}` then `{}`: take them in one order everywhere (`guardfix explain lock-order-inversion`)",
-                this.first, this.second, fn_name(other_context), other.first, other.second
-            ))),
-        });
+        let reason = format!(
+            "this takes `{}` then `{}`; {} (line {line}) takes `{}` then `{}`: take them in one order everywhere (`guardfix explain lock-order-inversion`)",
+            this.first,
+            this.second,
+            fn_name(other_context),
+            other.first,
+            other.second
+        );
+        let kind = FindingKind::LockOrderInversion;
+        let method = held.acquisition.method.clone();
+        findings.push(deadlock_finding(kind, held, this.second_at, method, held.in_macro, reason));
     }
     findings
 }
@@ -218,13 +208,28 @@ fn refuse_switches_that_hang(findings: &mut [Finding], walker: &Walker<'_>, text
 
 /// A lock taken again while `held`, a guard of it, is alive.
 fn taken_again_finding(held: &GuardRecord, again: &liveness::TakenAgain) -> Finding {
-    use crate::finding::Planned;
+    let reason = "end the first guard's scope (or `drop` it) before taking the lock again, or hand the guard to the code that needs it (`guardfix explain lock-taken-while-held`)";
+    let in_macro = held.in_macro || again.in_macro;
+    let (kind, method) = (FindingKind::LockTakenWhileHeld, again.method.clone());
+    deadlock_finding(kind, held, again.at, method, in_macro, reason.to_owned())
+}
+
+/// A `--deadlocks` finding: at `at`, where a lock is taken while `held` (taken first) is
+/// alive; never fixed automatically, `reason` says what to do.
+fn deadlock_finding(
+    kind: FindingKind,
+    held: &GuardRecord,
+    at: crate::finding::Span,
+    method: String,
+    in_macro: bool,
+    reason: String,
+) -> Finding {
     Finding {
-        kind: FindingKind::LockTakenWhileHeld,
+        kind,
         lock: held.acquisition.lock.to_owned(),
-        acquire_method: again.method.clone(),
+        acquire_method: method,
         binding: held.binding.clone(),
-        acquire: again.at,
+        acquire: at,
         held_since: Some(held.acquire),
         awaits: Vec::new(),
         released_at: held.released_at,
@@ -233,10 +238,8 @@ fn taken_again_finding(held: &GuardRecord, again: &liveness::TakenAgain) -> Find
         used_after_await: false,
         suggested: None,
         borrowed: false,
-        in_macro: held.in_macro || again.in_macro,
-        planned: Some(Planned::NoFix(
-            "end the first guard's scope (or `drop` it) before taking the lock again, or hand the guard to the code that needs it (`guardfix explain lock-taken-while-held`)".to_owned(),
-        )),
+        in_macro,
+        planned: Some(crate::finding::Planned::NoFix(reason)),
     }
 }
 

@@ -323,3 +323,13 @@ async fn await_reply_from_task_that_does_not_lock(state: std::sync::Arc<tokio::s
     let value = answers.recv().await.unwrap_or_default();
     value + *guard
 }
+
+// Look-alike seen in guardfix's own relock fixture: the lock's owner is rebound, so the second
+// `store.table` is another lock.
+async fn owner_rebound(store: &Service) -> usize {
+    let table = store.table.lock().unwrap();
+    let store = Service { state: tokio::sync::Mutex::new(Vec::new()), table: Mutex::new(Vec::new()) };
+    let count = store.table.lock().unwrap().len();
+    tick().await;
+    table.len() + count
+}
