@@ -85,11 +85,7 @@ fn wrap(
     if format == MessageFormat::Json {
         return diagnostic.to_string();
     }
-    let package = run
-        .packages
-        .iter()
-        .filter(|package| path.starts_with(&package.dir))
-        .max_by_key(|package| package.dir.components().count());
+    let package = crate::discover::CargoPackage::containing(&run.packages, path);
     let (id, manifest, target) = match package {
         Some(package) => (
             package.id.clone(),

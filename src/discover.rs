@@ -54,6 +54,15 @@ pub struct CargoPackage {
 }
 
 impl CargoPackage {
+    /// The package whose folder holds `path` most closely (a member nested in another's
+    /// folder wins).
+    pub fn containing<'a>(packages: &'a [CargoPackage], path: &Path) -> Option<&'a CargoPackage> {
+        packages
+            .iter()
+            .filter(|package| path.starts_with(&package.dir))
+            .max_by_key(|package| package.dir.components().count())
+    }
+
     /// The target a file belongs to: the one whose crate root's folder holds it most closely
     /// (`src/bin/tool.rs` → the `tool` bin, `src/net/mod.rs` → the lib), the lib otherwise.
     pub fn target_of(&self, file: &Path) -> Option<&serde_json::Value> {

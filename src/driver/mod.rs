@@ -140,14 +140,7 @@ impl CheckRun {
         file: &'a CheckedFile,
         index: &'a ItemIndex,
     ) -> FileUnderFix<'a> {
-        FileUnderFix {
-            text: &file.source.text,
-            edition: file.entry.edition,
-            index,
-            semantic: self.semantic_file(file),
-            check: self.check,
-            line_endings: file.source.line_endings,
-        }
+        FileUnderFix::of(&file.source, &file.entry, index, self.semantic_file(file), self.check)
     }
 
     /// The semantic view of a file the check analysed with rust-analyzer's types: the fix

@@ -86,11 +86,7 @@ impl Session {
         if let Some(entry) = self.entries.get(path) {
             return entry.clone();
         }
-        let package = self
-            .packages
-            .iter()
-            .filter(|package| path.starts_with(&package.dir))
-            .max_by_key(|package| package.dir.components().count());
+        let package = CargoPackage::containing(&self.packages, path);
         let sibling = package.and_then(|package| {
             self.entries.values().find(|entry| entry.package.as_deref() == Some(&package.name))
         });
@@ -186,14 +182,7 @@ impl Session {
         analysis: &'a FileAnalysis,
         index: &'a ItemIndex,
     ) -> FileUnderFix<'a> {
-        FileUnderFix {
-            text: &analysis.source.text,
-            edition: analysis.entry.edition,
-            index,
-            semantic: None,
-            check: self.check,
-            line_endings: analysis.source.line_endings,
-        }
+        FileUnderFix::of(&analysis.source, &analysis.entry, index, None, self.check)
     }
 
     /// The editor's text, else the disk's.

@@ -28,7 +28,25 @@ pub struct FileUnderFix<'a> {
     pub line_endings: LineEndings,
 }
 
-impl FileUnderFix<'_> {
+impl<'a> FileUnderFix<'a> {
+    /// A file as read (`source`) and discovered (`entry`), analysed with `index`.
+    pub fn of(
+        source: &'a crate::parse::LoadedSource,
+        entry: &crate::discover::SourceFileEntry,
+        index: &'a ItemIndex,
+        semantic: Option<SemanticFile<'a>>,
+        check: CheckOptions,
+    ) -> FileUnderFix<'a> {
+        FileUnderFix {
+            text: &source.text,
+            edition: entry.edition,
+            index,
+            semantic,
+            check,
+            line_endings: source.line_endings,
+        }
+    }
+
     /// The findings of `text` (a new version of this file), analysed as this file is.
     pub fn reanalyse(&self, text: &str) -> Result<Vec<Finding>, String> {
         parse::catch_panic(|| {
