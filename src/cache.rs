@@ -26,7 +26,7 @@ use crate::finding::{Finding, Planned, Span};
 use ra_ap_syntax::Edition;
 
 /// Bumped when what is stored changes meaning.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 const FILE_NAME: &str = "check-cache";
 
 /// One file's declarations for its crate's index, with their fingerprint.

@@ -15,6 +15,7 @@ use ra_ap_syntax::{AstNode, SyntaxNode, ast, ast::HasName};
 use super::imports::Imports;
 use super::lock_types;
 use super::lock_types::LockClass;
+use super::self_locks::{self, FnLocks};
 use super::types::{
     Ty, TypeExpr, is_element_collection, is_transparent_wrapper, last_segment, type_expr,
 };
@@ -35,6 +36,9 @@ pub struct ItemIndex {
     /// Name → the other crates' paths the crate re-exports under it (`pub use
     /// tokio::sync::RwLock;` in a `locks` module): `crate::locks::RwLock` is tokio's.
     reexports: BTreeMap<String, Vec<String>>,
+    /// Fn key (`self_locks::fn_key`) → each definition's own locks and calls, for the locks a
+    /// call takes at any depth (`--deadlocks`, and `fix`'s refusal of switches that hang).
+    fn_locks: BTreeMap<String, Vec<FnLocks>>,
     /// Types the configuration says are guards (a user's RAII wrapper), as written there.
     #[serde(skip)]
     extra_guard_types: Vec<String>,
@@ -91,6 +95,12 @@ impl ItemIndex {
                 self.add_reexports(&use_item);
             } else if let Some(function) = ast::Fn::cast(node) {
                 self.add_fn(&function, imports);
+                if let Some((key, locks)) = self_locks::fn_locks(&function) {
+                    let defs = self.fn_locks.entry(key).or_default();
+                    if !defs.contains(&locks) {
+                        defs.push(locks);
+                    }
+                }
             }
         }
     }
@@ -122,6 +132,14 @@ impl ItemIndex {
         for (name, rets) in &part.methods {
             self.methods.entry(name.clone()).or_default().extend(rets.iter().cloned());
         }
+        for (key, defs) in &part.fn_locks {
+            let own = self.fn_locks.entry(key.clone()).or_default();
+            for locks in defs {
+                if !own.contains(locks) {
+                    own.push(locks.clone());
+                }
+            }
+        }
         for (name, paths) in &part.reexports {
             let own = self.reexports.entry(name.clone()).or_default();
             for path in paths {
@@ -140,6 +158,17 @@ impl ItemIndex {
             && self.free_fns.is_empty()
             && self.methods.is_empty()
             && self.reexports.is_empty()
+            && self.fn_locks.is_empty()
+    }
+
+    /// Every fn's facts, by key.
+    pub fn all_fn_locks(&self) -> impl Iterator<Item = (&String, &[FnLocks])> {
+        self.fn_locks.iter().map(|(key, defs)| (key, defs.as_slice()))
+    }
+
+    /// Each definition's own locks and calls of the fn `key` (`self_locks::fn_key`).
+    pub fn fn_locks(&self, key: &str) -> &[FnLocks] {
+        self.fn_locks.get(key).map_or(&[], Vec::as_slice)
     }
 
     /// The names through which a value of this crate can hold a guard without any acquiring

@@ -73,6 +73,8 @@ pub struct LockOrder {
     pub second_at: Span,
     pub first_exclusive: bool,
     pub second_exclusive: bool,
+    /// The call that takes `second` (`self.refresh()`), when not taken here.
+    pub via: Option<String>,
 }
 
 /// A lock taken again while a guard of it (`held`) is alive on every path: at `at`, by
@@ -197,7 +199,7 @@ pub struct Walker<'a> {
     /// Locks taken while another's guard is alive (for `--deadlocks`' lock order).
     pub lock_orders: Vec<LockOrder>,
     /// Which locks of `self` the file's methods take (for `--deadlocks`, which it turns on).
-    pub self_locks: Option<super::self_locks::SelfLocks>,
+    pub self_locks: Option<super::self_locks::SelfLocks<'a>>,
     /// Per context, locals that are clones of a lock's place (`let s2 = state.clone();`).
     clones: HashMap<(Span, String), String>,
     /// Per context, locals holding a spawned task's handle, and the locks the task takes.
@@ -365,7 +367,7 @@ impl<'a> Walker<'a> {
                 && always
                 && self.holds_its_lock_throughout(first)
                 && first.context == again.context
-                && first.lock_place == again.lock_place
+                && first.lock_place.as_deref().zip(again.lock_place.as_deref()).is_some_and(|(a, b)| same_place(a, b))
                 && first.place_binding == again.place_binding
                 && first.certainty != Certainty::Candidate
                 && again.certainty != Certainty::Candidate;
@@ -418,6 +420,7 @@ impl<'a> Walker<'a> {
                 second_at: second.acquire,
                 first_exclusive: lock_types::is_exclusive(&first.acquisition),
                 second_exclusive: lock_types::is_exclusive(&second.acquisition),
+                via: None,
             });
         }
         for order in orders {
@@ -430,15 +433,7 @@ impl<'a> Walker<'a> {
     /// A place any fn of the crate names the same way: `self.field` as `Type.field`, a
     /// static (an upper-case path). Locals and parameters are the fn's own.
     fn global_place(&self, place: &str) -> Option<String> {
-        if let Some(field) = place.strip_prefix("self.") {
-            return Some(format!("{}.{field}", self.state.self_type.as_deref()?));
-        }
-        let root = place.split('.').next()?;
-        let last = root.rsplit("::").next()?;
-        let is_static =
-            last.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-                && last.chars().any(|c| c.is_ascii_uppercase());
-        is_static.then(|| place.to_owned())
+        super::self_locks::global_place(place, self.state.self_type.as_deref().unwrap_or(""))
     }
 
     /// `let s2 = state.clone();` (or `Arc::clone(&state)`): `s2` is the place `state`.
@@ -580,18 +575,39 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// At `self.method(…)`: whether the method takes (directly or through its own calls) a
-    /// lock of `self` whose guard is alive here on every path.
+    /// At `self.method(…)`: what the method takes, directly or through its calls at any depth.
     fn note_self_call(&mut self, call: &ast::MethodCallExpr, method: &str) {
-        let Some(self_locks) = &self.self_locks else { return };
         let receiver_is_self = matches!(call.receiver(), Some(ast::Expr::PathExpr(path)) if path.syntax().text() == "self");
-        if !receiver_is_self || self.state.flow.unreachable {
+        if receiver_is_self && self.state.self_type.is_some() {
+            let key = super::self_locks::fn_key(self.state.self_type.as_deref(), method);
+            self.note_call_takes(call.syntax(), &key, format!("self.{method}()"));
+        }
+    }
+
+    /// At `f(…)` or `module::f(…)` of a crate fn: the statics it locks, at any depth.
+    fn note_free_call(&mut self, call: &ast::CallExpr) {
+        if let Some(name) = super::self_locks::free_fn_called(call) {
+            let key = super::self_locks::fn_key(None, &name);
+            self.note_call_takes(call.syntax(), &key, format!("{name}()"));
+        }
+    }
+
+    /// A call of the fn `key` that takes locks: each one whose guard is alive here on every
+    /// path is taken again (it never returns); each other one is taken after the live ones
+    /// (their order, for `lock-order-inversion`).
+    fn note_call_takes(&mut self, call: &SyntaxNode, key: &str, shown: String) {
+        if self.state.flow.unreachable || self.state.flow.live.is_empty() {
             return;
         }
-        let Some(taken) = self_locks.taken_by(self.state.self_type.as_deref(), method) else {
+        let Some(self_locks) = &self.self_locks else { return };
+        let taken = self_locks.taken_by_call(key, super::self_locks::is_awaited(call));
+        if taken.is_empty() {
             return;
-        };
+        }
+        let at = Span::from(call.text_range());
+        let in_macro = self.in_macro(call);
         let mut events = Vec::new();
+        let mut orders = Vec::new();
         for (&held, &always) in &self.state.flow.live {
             let first = &self.guards[held];
             if !always
@@ -602,27 +618,52 @@ impl<'a> Walker<'a> {
                 continue;
             }
             let Some(place) = &first.lock_place else { continue };
-            for (taken_place, taken_method) in taken {
-                let again = Acquisition {
-                    lock: first.acquisition.lock,
-                    class: first.acquisition.class,
-                    method: taken_method.clone(),
-                };
-                if taken_place == place && lock_types::excludes(&first.acquisition, &again) {
-                    events.push(TakenAgain {
-                        held,
-                        at: span_of(call),
+            let first_global = self.global_place(place);
+            for (taken_place, taken_method) in taken.iter() {
+                if same_place(taken_place, place) {
+                    let again = Acquisition {
+                        lock: first.acquisition.lock,
+                        class: first.acquisition.class,
                         method: taken_method.clone(),
-                        via: Some(method.to_owned()),
-                        in_macro: self.in_macro(call.syntax()),
-                    });
-                    break;
+                    };
+                    if lock_types::excludes(&first.acquisition, &again) {
+                        let via = Some(shown.clone());
+                        let method = taken_method.clone();
+                        events.push(TakenAgain { held, at, method, via, in_macro });
+                    }
+                    continue;
                 }
+                let (Some(first_global), Some(second)) =
+                    (&first_global, self.global_place(taken_place))
+                else {
+                    continue;
+                };
+                if *first_global == second {
+                    continue;
+                }
+                orders.push(LockOrder {
+                    held,
+                    first: first_global.clone(),
+                    second,
+                    second_at: at,
+                    first_exclusive: lock_types::is_exclusive(&first.acquisition),
+                    second_exclusive: self_locks.takes_exclusively(
+                        self.state.self_type.as_deref(),
+                        taken_place,
+                        taken_method,
+                    ),
+                    via: Some(shown.clone()),
+                });
             }
         }
         for event in events {
             if !self.taken_again.contains(&event) {
                 self.taken_again.push(event);
+            }
+        }
+        for order in orders {
+            if !self.lock_orders.contains(&order) {
+                self.lock_orders.push(order);
             }
         }
     }
@@ -1524,6 +1565,7 @@ impl<'a> Walker<'a> {
 
     fn eval_call(&mut self, call: &ast::CallExpr) -> Vec<Pending> {
         self.note_spawned_senders(call);
+        self.note_free_call(call);
         let callee = call.expr();
         let callee_path = match &callee {
             Some(ast::Expr::PathExpr(path_expr)) => {
@@ -2208,6 +2250,14 @@ pub(crate) fn lock_place(receiver: &ast::Expr) -> Option<String> {
     }
     let text = receiver.syntax().text().to_string();
     Some(text.chars().filter(|c| !c.is_whitespace()).collect())
+}
+
+/// Whether two places name the same lock: the same text, or one static however its path is
+/// spelt (`STATE`, `crate::STATE`).
+fn same_place(a: &str, b: &str) -> bool {
+    a == b
+        || super::self_locks::static_place(a)
+            .is_some_and(|a| super::self_locks::static_place(b).is_some_and(|b| a == b))
 }
 
 /// A channel's constructor: `oneshot::channel()`, `mpsc::channel(8)`, `unbounded_channel()`.

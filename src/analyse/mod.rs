@@ -84,7 +84,7 @@ pub fn analyse_tree_with(
     let mut walker = Walker::new(classifier, edition, tree.syntax().clone());
     // Locks taken again are looked for on every run, reported with `--deadlocks`: they also
     // keep `fix` from switching such a lock to tokio's, where it would hang instead.
-    walker.self_locks = Some(self_locks::SelfLocks::of_file(tree.syntax()));
+    walker.self_locks = Some(self_locks::SelfLocks::of_crate(tree.syntax(), index));
     // Only a fn whose text awaits can hold a guard across an await: most fns of a file are not
     // worth walking.
     let text = crate::parse::tree_text(tree.syntax());
@@ -107,6 +107,16 @@ pub fn analyse_tree_with(
         .chain(if options.deadlocks { order_inversions(tree, &walker) } else { Vec::new() })
         .filter(|finding| !is_suppressed(tree, finding, index.allowed_fns()))
         .collect();
+    // A call that takes the held lock again hangs there: its lock order is beside the point.
+    let hangs: Vec<_> = findings
+        .iter()
+        .filter(|finding| finding.kind == FindingKind::LockTakenWhileHeld)
+        .map(|finding| (finding.acquire, finding.held_since))
+        .collect();
+    findings.retain(|finding| {
+        finding.kind != FindingKind::LockOrderInversion
+            || !hangs.contains(&(finding.acquire, finding.held_since))
+    });
     refuse_switches_that_hang(&mut findings, &walker, &text);
     findings.sort_by_key(|finding| (finding.acquire, finding.kind.code()));
     findings
@@ -140,8 +150,8 @@ fn is_suppressed(tree: &SourceFile, finding: &Finding, allowed_fns: &[String]) -
 /// other side's hold: one finding per side, naming the other.
 fn order_inversions(tree: &SourceFile, walker: &Walker<'_>) -> Vec<Finding> {
     let orders = &walker.lock_orders;
-    if orders.len() < 2 {
-        return Vec::new(); // an inversion takes two orders
+    if orders.is_empty() {
+        return Vec::new();
     }
     let text = crate::parse::tree_text(tree.syntax());
     let lines = crate::render::line_index::LineIndex::new(&text);
@@ -164,22 +174,55 @@ fn order_inversions(tree: &SourceFile, walker: &Walker<'_>) -> Vec<Finding> {
                 && (this.second_exclusive || other.first_exclusive)
                 && (other.second_exclusive || this.first_exclusive)
         });
-        let Some((_, other)) = other else { continue };
-        let other_context = walker.guards[other.held].context;
-        let line = lines.line_col(other.second_at.start).0;
+        let through = |via: Option<&String>| {
+            via.map_or_else(String::new, |call| format!(" (in `{call}`)"))
+        };
+        let other_side = match other {
+            Some((_, other)) => {
+                let other_context = walker.guards[other.held].context;
+                let line = lines.line_col(other.second_at.start).0;
+                format!("{} (line {line})", fn_name(other_context))
+                    + &format!(" takes `{}` then `{}`", other.first, other.second)
+                    + &through(other.via.as_ref())
+            }
+            // The other side in a fn the walk did not see: another file's, or a sync fn.
+            None => {
+                let Some(self_locks) = &walker.self_locks else { continue };
+                let this_fn = fn_key_at(tree, held.context).unwrap_or_default();
+                let Some(other) = self_locks.opposite_order(&this.second, &this.first, &this_fn)
+                else {
+                    continue;
+                };
+                let conflicts = (this.second_exclusive || other.first_exclusive)
+                    && (other.second_exclusive || this.first_exclusive);
+                if !conflicts {
+                    continue;
+                }
+                format!("`{}` takes `{}` then `{}`", other.fn_key, this.second, this.first)
+                    + &through(other.via.as_ref())
+            }
+        };
         let reason = format!(
-            "this takes `{}` then `{}`; {} (line {line}) takes `{}` then `{}`: take them in one order everywhere (`guardfix explain lock-order-inversion`)",
+            "this takes `{}` then `{}`{}; {other_side}: take them in one order everywhere (`guardfix explain lock-order-inversion`)",
             this.first,
             this.second,
-            fn_name(other_context),
-            other.first,
-            other.second
+            through(this.via.as_ref()),
         );
         let kind = FindingKind::LockOrderInversion;
         let method = held.acquisition.method.clone();
         findings.push(deadlock_finding(kind, held, this.second_at, method, held.in_macro, reason));
     }
     findings
+}
+
+/// The `self_locks::fn_key` of the fn around a context.
+fn fn_key_at(tree: &SourceFile, context: crate::finding::Span) -> Option<String> {
+    let function = crate::transforms::node_at(tree.syntax(), context)?
+        .ancestors()
+        .find_map(ast::Fn::cast)?;
+    let name = ast::HasName::name(&function)?;
+    let self_type = index::enclosing_impl_self_type(function.syntax()).flatten();
+    Some(self_locks::fn_key(self_type.as_deref(), &name.text()))
 }
 
 /// A guard whose lock is taken again while it is alive (by this task, a call or an awaited
@@ -208,10 +251,17 @@ fn refuse_switches_that_hang(findings: &mut [Finding], walker: &Walker<'_>, text
 
 /// A lock taken again while `held`, a guard of it, is alive.
 fn taken_again_finding(held: &GuardRecord, again: &liveness::TakenAgain) -> Finding {
-    let reason = "end the first guard's scope (or `drop` it) before taking the lock again, or hand the guard to the code that needs it (`guardfix explain lock-taken-while-held`)";
+    let advice = "end the first guard's scope (or `drop` it) before taking the lock again, or hand the guard to the code that needs it (`guardfix explain lock-taken-while-held`)";
+    let reason = match &again.via {
+        Some(call) if call.ends_with(')') => {
+            format!("`{call}` takes this lock again (itself or in a fn it calls): {advice}")
+        }
+        Some(task) => format!("{task} takes this lock: {advice}"),
+        None => advice.to_owned(),
+    };
     let in_macro = held.in_macro || again.in_macro;
     let (kind, method) = (FindingKind::LockTakenWhileHeld, again.method.clone());
-    deadlock_finding(kind, held, again.at, method, in_macro, reason.to_owned())
+    deadlock_finding(kind, held, again.at, method, in_macro, reason)
 }
 
 /// A `--deadlocks` finding: at `at`, where a lock is taken while `held` (taken first) is

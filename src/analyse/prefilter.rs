@@ -23,7 +23,8 @@ pub fn may_have_findings(text: &str) -> bool {
 }
 
 /// Words without which a file declares nothing the index needs (locks, guards, their
-/// aliases and the structs and fns that hold or return them).
+/// aliases and the structs and fns that hold or return them), and calls without which none of
+/// its fns locks what another fn of the crate may hold (`self.state.lock()`, `STATE.write()`).
 pub fn may_declare_locks(text: &str) -> bool {
     static WORDS: LazyLock<Finders> = LazyLock::new(|| {
         Finders::new(&[
@@ -38,7 +39,68 @@ pub fn may_declare_locks(text: &str) -> bool {
             "Permit",
         ])
     });
-    WORDS.any_in(text)
+    WORDS.any_in(text) || may_take_crate_locks(text)
+}
+
+/// Whether the text may lock a field of `self` or a static (`self.state.lock()`,
+/// `STATE.write()`): such a fn's locks are what a call of it takes (`self_locks`), in
+/// whichever file the caller is.
+fn may_take_crate_locks(text: &str) -> bool {
+    static CALLS: LazyLock<Vec<memchr::memmem::Finder<'static>>> = LazyLock::new(|| {
+        [
+            ".lock()",
+            ".read()",
+            ".write()",
+            ".lock_arc()",
+            ".read_arc()",
+            ".write_arc()",
+            ".blocking_lock()",
+            ".blocking_read()",
+            ".blocking_write()",
+        ]
+        .iter()
+        .map(|call| memchr::memmem::Finder::new(call.as_bytes()))
+        .collect()
+    });
+    let bytes = text.as_bytes();
+    CALLS.iter().any(|finder| {
+        finder.find_iter(bytes).any(|at| receiver_is_self_field_or_static(&bytes[..at]))
+    })
+}
+
+/// Whether the receiver that ends `before` is `self.a.b` or an upper-case name (`STATE`,
+/// `crate::STATE`): the places one fn's lock and another's can share.
+fn receiver_is_self_field_or_static(before: &[u8]) -> bool {
+    let is_word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let mut end = before.len();
+    let mut start = end;
+    while start > 0 && is_word(before[start - 1]) {
+        start -= 1;
+    }
+    let last = &before[start..end];
+    if last.is_empty() {
+        return false;
+    }
+    if last.iter().any(u8::is_ascii_uppercase) && !last.iter().any(u8::is_ascii_lowercase) {
+        return true;
+    }
+    // Fields back to the root: `self.inner.state`.
+    loop {
+        if start == 0 || before[start - 1] != b'.' {
+            return false;
+        }
+        end = start - 1;
+        start = end;
+        while start > 0 && is_word(before[start - 1]) {
+            start -= 1;
+        }
+        if start == end {
+            return false;
+        }
+        if &before[start..end] == b"self" {
+            return start == 0 || !is_word(before[start - 1]);
+        }
+    }
 }
 
 /// Substring searches, each with SIMD (`memchr::memmem`): these run over every file read.
@@ -235,6 +297,22 @@ mod tests {
 
     fn base() -> GuardWords {
         GuardWords::new(false, &[], &[], false)
+    }
+
+    #[test]
+    fn fns_locking_self_fields_or_statics_declare_what_calls_take() {
+        for text in [
+            "fn load(&self) { self.state.lock().await; }",
+            "fn f() { self.inner.cache.write().unwrap(); }",
+            "fn bump() { crate::TABLE.lock().unwrap(); }",
+            "fn g() { STATE_2.read(); }",
+            "fn h(&self) { self.table.blocking_write(); }",
+        ] {
+            assert!(may_declare_locks(text), "{text}");
+        }
+        for text in ["fn f(m: &M) { m.lock(); }", "fn f() { file.read(); myself.a.lock(); }"] {
+            assert!(!may_declare_locks(text), "{text}");
+        }
     }
 
     #[test]
