@@ -104,10 +104,12 @@ struct Common {
     /// Also report async-aware locks (tokio, futures, async-lock) and semaphore permits.
     #[arg(long)]
     include_async_locks: bool,
-    /// Also report locks taken again while a guard of them is alive, which deadlocks (off by
-    /// default until its false-alarm rate on real code is known; `guardfix explain
-    /// lock-taken-while-held`).
+    /// Do not report the deadlocks: a lock taken again while its guard is alive, two locks
+    /// taken in opposite orders (`guardfix explain lock-taken-while-held`).
     #[arg(long)]
+    no_deadlocks: bool,
+    /// Report the deadlocks (the default; kept for scripts written when it was not).
+    #[arg(long, hide = true, conflicts_with = "no_deadlocks")]
     deadlocks: bool,
     /// When to use colour: auto, always or never (`NO_COLOR` is honoured).
     #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
@@ -208,7 +210,7 @@ fn run_options(common: &Common) -> RunOptions {
         default_edition: common.edition,
         check: CheckOptions {
             include_async_locks: common.include_async_locks,
-            deadlocks: common.deadlocks,
+            deadlocks: common.deadlocks || !common.no_deadlocks,
         },
         config: ConfigRequest {
             source,

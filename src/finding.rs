@@ -56,11 +56,11 @@ pub enum FindingKind {
     /// `Send` analysis still counts it live there: the future stays `!Send`.
     DroppedButNotSend,
     /// A lock is taken again while a guard of it is alive in the same fn: a mutex (or a
-    /// `RwLock` written) never grants it, so the task hangs or the thread deadlocks. Only
-    /// reported with `--deadlocks`.
+    /// `RwLock` written) never grants it, so the task hangs or the thread deadlocks. Not
+    /// reported with `--no-deadlocks`.
     LockTakenWhileHeld,
     /// Two locks taken in opposite orders by two fns (A then B, B then A): run at the same
-    /// time, each holds the lock the other waits for. Only reported with `--deadlocks`.
+    /// time, each holds the lock the other waits for. Not reported with `--no-deadlocks`.
     LockOrderInversion,
 }
 
@@ -86,7 +86,7 @@ impl FindingKind {
         }
     }
 
-    /// The `--deadlocks` kinds: found by the same walk, never fixed automatically.
+    /// The deadlock kinds: found by the same walk, never fixed automatically.
     pub fn is_deadlock(self) -> bool {
         matches!(self, FindingKind::LockTakenWhileHeld | FindingKind::LockOrderInversion)
     }

@@ -61,7 +61,7 @@ fn detect_fixtures() {
             let text = std::fs::read_to_string(path).unwrap();
             let options = CheckOptions {
                 include_async_locks: text.contains("// options: include-async-locks"),
-                deadlocks: text.contains("// options: deadlocks"),
+                deadlocks: !text.contains("// options: no-deadlocks"),
             };
             insta::assert_snapshot!(report(&text, options));
         });

@@ -76,7 +76,16 @@ const MAX_DEPTH: usize = 8;
 impl ItemIndex {
     pub fn add_file(&mut self, root: &SyntaxNode, imports: &Imports) {
         self.cache = Cache::default();
-        for node in root.descendants() {
+        let mut facts = self_locks::FactsCollector::default();
+        for event in root.preorder() {
+            let node = match event {
+                ra_ap_syntax::WalkEvent::Enter(node) => node,
+                ra_ap_syntax::WalkEvent::Leave(node) => {
+                    facts.leave(&node);
+                    continue;
+                }
+            };
+            facts.enter(&node);
             if let Some(strukt) = ast::Struct::cast(node.clone()) {
                 self.add_struct(&strukt, imports);
             } else if let Some(alias) = ast::TypeAlias::cast(node.clone()) {
@@ -95,12 +104,12 @@ impl ItemIndex {
                 self.add_reexports(&use_item);
             } else if let Some(function) = ast::Fn::cast(node) {
                 self.add_fn(&function, imports);
-                if let Some((key, locks)) = self_locks::fn_locks(&function) {
-                    let defs = self.fn_locks.entry(key).or_default();
-                    if !defs.contains(&locks) {
-                        defs.push(locks);
-                    }
-                }
+            }
+        }
+        for (key, locks) in facts.finish() {
+            let defs = self.fn_locks.entry(key).or_default();
+            if !defs.contains(&locks) {
+                defs.push(locks);
             }
         }
     }

@@ -367,7 +367,11 @@ impl<'a> Walker<'a> {
                 && always
                 && self.holds_its_lock_throughout(first)
                 && first.context == again.context
-                && first.lock_place.as_deref().zip(again.lock_place.as_deref()).is_some_and(|(a, b)| same_place(a, b))
+                && first
+                    .lock_place
+                    .as_deref()
+                    .zip(again.lock_place.as_deref())
+                    .is_some_and(|(a, b)| same_place(a, b))
                 && first.place_binding == again.place_binding
                 && first.certainty != Certainty::Candidate
                 && again.certainty != Certainty::Candidate;

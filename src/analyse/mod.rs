@@ -27,12 +27,19 @@ use index::ItemIndex;
 use liveness::{GuardRecord, Walker};
 use lock_types::LockClass;
 
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct CheckOptions {
     /// Also report async-aware locks (tokio, futures, async-lock) and semaphore permits.
     pub include_async_locks: bool,
-    /// Also report locks taken again while a guard of them is alive (`--deadlocks`).
+    /// Also report the deadlocks (a lock taken while a guard of it is alive, two locks taken in
+    /// opposite orders): on unless `--no-deadlocks`.
     pub deadlocks: bool,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions { include_async_locks: false, deadlocks: true }
+    }
 }
 
 pub use prefilter::{may_declare_locks, may_have_findings};
@@ -82,12 +89,15 @@ pub fn analyse_tree_with(
     }
     let classifier = Classifier::new(index, imports).with_oracle(oracle);
     let mut walker = Walker::new(classifier, edition, tree.syntax().clone());
-    // Locks taken again are looked for on every run, reported with `--deadlocks`: they also
+    // Locks taken again are looked for on every run, reported unless `--no-deadlocks`: they also
     // keep `fix` from switching such a lock to tokio's, where it would hang instead.
-    walker.self_locks = Some(self_locks::SelfLocks::of_crate(tree.syntax(), index));
+    let text = crate::parse::tree_text(tree.syntax());
+    // A file the prefilter calls declaring has its fns' facts in the index (every run indexes
+    // such files with the text analysed here).
+    let indexed = prefilter::may_declare_locks(&text);
+    walker.self_locks = Some(self_locks::SelfLocks::of_crate(tree.syntax(), index, indexed));
     // Only a fn whose text awaits can hold a guard across an await: most fns of a file are not
     // worth walking.
-    let text = crate::parse::tree_text(tree.syntax());
     for function in tree.syntax().descendants().filter_map(ast::Fn::cast) {
         if prefilter::may_have_findings(&text[function.syntax().text_range()]) {
             walker.walk_fn(&function);
@@ -174,9 +184,8 @@ fn order_inversions(tree: &SourceFile, walker: &Walker<'_>) -> Vec<Finding> {
                 && (this.second_exclusive || other.first_exclusive)
                 && (other.second_exclusive || this.first_exclusive)
         });
-        let through = |via: Option<&String>| {
-            via.map_or_else(String::new, |call| format!(" (in `{call}`)"))
-        };
+        let through =
+            |via: Option<&String>| via.map_or_else(String::new, |call| format!(" (in `{call}`)"));
         let other_side = match other {
             Some((_, other)) => {
                 let other_context = walker.guards[other.held].context;
@@ -217,12 +226,11 @@ fn order_inversions(tree: &SourceFile, walker: &Walker<'_>) -> Vec<Finding> {
 
 /// The `self_locks::fn_key` of the fn around a context.
 fn fn_key_at(tree: &SourceFile, context: crate::finding::Span) -> Option<String> {
-    let function = crate::transforms::node_at(tree.syntax(), context)?
-        .ancestors()
-        .find_map(ast::Fn::cast)?;
+    let function =
+        crate::transforms::node_at(tree.syntax(), context)?.ancestors().find_map(ast::Fn::cast)?;
     let name = ast::HasName::name(&function)?;
     let self_type = index::enclosing_impl_self_type(function.syntax()).flatten();
-    Some(self_locks::fn_key(self_type.as_deref(), &name.text()))
+    Some(self_locks::fn_key(self_type.as_deref(), name.text()))
 }
 
 /// A guard whose lock is taken again while it is alive (by this task, a call or an awaited
@@ -243,7 +251,7 @@ fn refuse_switches_that_hang(findings: &mut [Finding], walker: &Walker<'_>, text
             let line = lines.line_col(event.at.start).0;
             finding.suggested = None;
             finding.planned = Some(Planned::NoFix(format!(
-                "the lock is taken again at line {line} while this guard is alive: switched to tokio's lock, that would hang instead of blocking; release the guard first (`guardfix check --deadlocks`)"
+                "the lock is taken again at line {line} while this guard is alive: switched to tokio's lock, that would hang instead of blocking; release the guard first (`guardfix explain lock-taken-while-held`)"
             )));
         }
     }
@@ -264,7 +272,7 @@ fn taken_again_finding(held: &GuardRecord, again: &liveness::TakenAgain) -> Find
     deadlock_finding(kind, held, again.at, method, in_macro, reason)
 }
 
-/// A `--deadlocks` finding: at `at`, where a lock is taken while `held` (taken first) is
+/// A deadlock finding: at `at`, where a lock is taken while `held` (taken first) is
 /// alive; never fixed automatically, `reason` says what to do.
 fn deadlock_finding(
     kind: FindingKind,

@@ -71,7 +71,8 @@ pub fn fn_key(self_type: Option<&str>, name: &str) -> String {
 /// A static lock's place as every fn names it: `crate::state::STATE.inner` is `STATE.inner`.
 /// `None` for a place that is not a static (a local, a parameter, `self.…`).
 pub fn static_place(place: &str) -> Option<String> {
-    let (root, rest) = place.split_once('.').map_or((place, None), |(root, rest)| (root, Some(rest)));
+    let (root, rest) =
+        place.split_once('.').map_or((place, None), |(root, rest)| (root, Some(rest)));
     let last = root.rsplit("::").next()?;
     let is_static = last.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
         && last.chars().any(|c| c.is_ascii_uppercase());
@@ -81,75 +82,155 @@ pub fn static_place(place: &str) -> Option<String> {
     })
 }
 
-/// One fn's own facts with its key, or `None` when it takes no lock and calls nothing.
-pub fn fn_locks(function: &ast::Fn) -> Option<(String, FnLocks)> {
-    let name = function.name()?;
-    let body = function.body()?;
-    let self_type = match enclosing_impl_self_type(function.syntax()) {
-        Some(self_type) => Some(self_type),
-        None if is_in_trait(function.syntax()) => return None, // whose self? not followed
-        None => None,
-    };
-    let scope = FnScope {
-        function: function.syntax(),
-        is_method: self_type.is_some(),
-        self_type: self_type.clone().flatten(),
-    };
-    let mut locks = FnLocks { is_async: function.async_token().is_some(), ..FnLocks::default() };
-    scope.collect(body.syntax(), &mut locks);
-    for block in body.syntax().descendants().filter_map(ast::BlockExpr::cast) {
-        if scope.runs_in_body(block.syntax()) {
-            scope.collect_while_held(&block, &mut locks.while_held);
+/// Every fn's own facts, gathered during one preorder walk of a file (`ItemIndex::add_file`
+/// drives it with its own walk, so the facts cost no traversal of their own): feed it every
+/// `enter` and `leave`, then take `done`.
+#[derive(Default)]
+pub struct FactsCollector {
+    frames: Vec<Frame>,
+    /// Fns that take a lock or call a fn, with their keys, in the order they end.
+    done: Vec<(String, FnLocks)>,
+}
+
+/// A fn being walked.
+struct Frame {
+    scope: FnScope,
+    /// `None` for a fn whose facts are not kept (a trait's: whose `self`?, or no body).
+    key: Option<String>,
+    /// How many closures and async blocks around the walk's position, inside this fn: what
+    /// runs there runs elsewhere or later.
+    hidden: u32,
+    locks: FnLocks,
+}
+
+impl FactsCollector {
+    pub fn enter(&mut self, node: &SyntaxNode) {
+        if let Some(function) = ast::Fn::cast(node.clone()) {
+            self.frames.push(Frame::of(&function));
+            return;
+        }
+        let Some(frame) = self.frames.last_mut() else { return };
+        if hides_what_runs_inside(node) {
+            frame.hidden += 1;
+        } else if frame.hidden == 0 && frame.key.is_some() {
+            frame.scope.note(node, &mut frame.locks);
         }
     }
-    if locks.takes.is_empty() && locks.calls.is_empty() {
-        return None;
+
+    pub fn leave(&mut self, node: &SyntaxNode) {
+        if ast::Fn::can_cast(node.kind()) {
+            let Some(frame) = self.frames.pop() else { return };
+            let locks = frame.locks;
+            if let Some(key) = frame.key
+                && (!locks.takes.is_empty() || !locks.calls.is_empty())
+            {
+                self.done.push((key, locks));
+            }
+        } else if hides_what_runs_inside(node)
+            && let Some(frame) = self.frames.last_mut()
+        {
+            frame.hidden = frame.hidden.saturating_sub(1);
+        }
     }
-    let self_type = self_type.flatten();
-    Some((fn_key(self_type.as_deref(), &name.text()), locks))
+
+    /// The facts worth keeping: none from a file where no fn takes a lock of `self` or a
+    /// static (its fns' calls alone rarely lead to one, and every fn of every declaring file
+    /// would otherwise be in the index: a call chain through such a file is not followed).
+    pub fn finish(self) -> Vec<(String, FnLocks)> {
+        let takes_locks = self.done.iter().any(|(_, locks)| !locks.takes.is_empty());
+        if takes_locks { self.done } else { Vec::new() }
+    }
+
+    /// Every fn's facts in a tree (the file being analysed: none left out).
+    pub fn of_tree(root: &SyntaxNode) -> Vec<(String, FnLocks)> {
+        let mut collector = FactsCollector::default();
+        for event in root.preorder() {
+            match event {
+                ra_ap_syntax::WalkEvent::Enter(node) => collector.enter(&node),
+                ra_ap_syntax::WalkEvent::Leave(node) => collector.leave(&node),
+            }
+        }
+        collector.done
+    }
+}
+
+impl Frame {
+    fn of(function: &ast::Fn) -> Frame {
+        let impl_type = enclosing_impl_self_type(function.syntax());
+        let in_trait = impl_type.is_none() && is_in_trait(function.syntax());
+        let self_type = impl_type.clone().flatten();
+        let key = match (function.name(), function.body().is_some() && !in_trait) {
+            (Some(name), true) => Some(fn_key(self_type.as_deref(), name.text())),
+            _ => None,
+        };
+        let scope = FnScope {
+            function: function.syntax().clone(),
+            is_method: impl_type.is_some(),
+            self_type,
+        };
+        let locks = FnLocks { is_async: function.async_token().is_some(), ..FnLocks::default() };
+        Frame { scope, key, hidden: 0, locks }
+    }
+}
+
+/// A closure or an async block: what runs inside does not run with the fn's body.
+fn hides_what_runs_inside(node: &SyntaxNode) -> bool {
+    ast::ClosureExpr::can_cast(node.kind())
+        || ast::BlockExpr::cast(node.clone()).is_some_and(|block| block.async_token().is_some())
 }
 
 /// The fn whose body is read, whether `self` is its impl's (a method), and the impl's type.
-struct FnScope<'f> {
-    function: &'f SyntaxNode,
+struct FnScope {
+    function: SyntaxNode,
     is_method: bool,
     self_type: Option<String>,
 }
 
-impl FnScope<'_> {
+impl FnScope {
     /// The locks taken and the fns called under `node`, where they run with the fn's body.
     fn collect(&self, node: &SyntaxNode, into: &mut FnLocks) {
         for node in node.descendants() {
-            if let Some(call) = ast::MethodCallExpr::cast(node.clone()) {
-                if !self.runs_in_body(call.syntax()) {
-                    continue;
-                }
-                let Some(method) = call.name_ref().map(|name| name.text().to_string()) else {
-                    continue;
-                };
-                let Some(receiver) = call.receiver() else { continue };
-                if is_self(&receiver) {
-                    if self.is_method {
-                        let key = fn_key(self.self_type.as_deref(), &method);
-                        if is_awaited(call.syntax()) {
-                            into.awaited.insert(key.clone());
-                        }
-                        into.calls.insert(key);
-                    }
-                } else if let Some(taken) = self.taken_by(&receiver, &method) {
-                    into.takes.insert(taken);
-                }
-            } else if let Some(call) = ast::CallExpr::cast(node) {
-                if self.runs_in_body(call.syntax())
-                    && let Some(callee) = free_fn_called(&call)
-                {
-                    let key = fn_key(None, &callee);
+            if self.runs_in_body(&node) {
+                self.note_call(&node, into);
+            }
+        }
+    }
+
+    /// What one node of the fn's body, where it runs with the body, adds to the facts: a lock
+    /// taken, a fn called, or (a `let` guard) what runs while the guard is held.
+    fn note(&self, node: &SyntaxNode, into: &mut FnLocks) {
+        if let Some(let_stmt) = ast::LetStmt::cast(node.clone()) {
+            self.note_while_held(&let_stmt, &mut into.while_held);
+        } else {
+            self.note_call(node, into);
+        }
+    }
+
+    fn note_call(&self, node: &SyntaxNode, into: &mut FnLocks) {
+        if let Some(call) = ast::MethodCallExpr::cast(node.clone()) {
+            let Some(method) = call.name_ref().map(|name| name.text().to_string()) else {
+                return;
+            };
+            let Some(receiver) = call.receiver() else { return };
+            if is_self(&receiver) {
+                if self.is_method {
+                    let key = fn_key(self.self_type.as_deref(), &method);
                     if is_awaited(call.syntax()) {
                         into.awaited.insert(key.clone());
                     }
                     into.calls.insert(key);
                 }
+            } else if let Some(taken) = self.taken_by(&receiver, &method) {
+                into.takes.insert(taken);
             }
+        } else if let Some(call) = ast::CallExpr::cast(node.clone())
+            && let Some(callee) = free_fn_called(&call)
+        {
+            let key = fn_key(None, &callee);
+            if is_awaited(call.syntax()) {
+                into.awaited.insert(key.clone());
+            }
+            into.calls.insert(key);
         }
     }
 
@@ -166,34 +247,28 @@ impl FnScope<'_> {
         static_place(&place).map(|place| (place, method.to_owned()))
     }
 
-    /// For each `let guard = self.a.lock()…;` of the block: what the statements after it take
-    /// and call until the guard may be gone (`drop(guard)`, or the guard moved: named other
-    /// than as a receiver, a field's base, an index's base or a borrow).
-    fn collect_while_held(&self, block: &ast::BlockExpr, into: &mut BTreeMap<TakenLock, FnLocks>) {
-        let Some(list) = block.stmt_list() else { return };
-        let mut items: Vec<SyntaxNode> = list.statements().map(|stmt| stmt.syntax().clone()).collect();
-        items.extend(list.tail_expr().map(|tail| tail.syntax().clone()));
-        for (at, item) in items.iter().enumerate() {
-            let Some(let_stmt) = ast::LetStmt::cast(item.clone()) else { continue };
-            let Some(ast::Pat::IdentPat(binding)) = let_stmt.pat() else { continue };
-            let Some(guard) = binding.name().map(|name| name.text().to_string()) else { continue };
-            let Some(first) = let_stmt.initializer().and_then(|init| self.guard_taken_by(&init))
-            else {
-                continue;
-            };
-            let mut held = FnLocks::default();
-            for later in &items[at + 1..] {
-                if may_end_guard(later, &guard) {
-                    break;
-                }
-                self.collect(later, &mut held);
+    /// `let guard = self.a.lock()…;`: what the statements after it in its block take and call
+    /// until the guard may be gone (`drop(guard)`, or the guard moved: named other than as a
+    /// receiver, a field's base, an index's base or a borrow).
+    fn note_while_held(&self, let_stmt: &ast::LetStmt, into: &mut BTreeMap<TakenLock, FnLocks>) {
+        let Some(ast::Pat::IdentPat(binding)) = let_stmt.pat() else { return };
+        let Some(first) = let_stmt.initializer().and_then(|init| self.guard_taken_by(&init)) else {
+            return;
+        };
+        let Some(guard) = binding.name().map(|name| name.text().to_string()) else { return };
+        let mut held = FnLocks::default();
+        let later = let_stmt.syntax().siblings(ra_ap_syntax::Direction::Next).skip(1);
+        for item in later {
+            if may_end_guard(&item, &guard) {
+                break;
             }
-            if !held.takes.is_empty() || !held.calls.is_empty() {
-                let own = into.entry(first).or_default();
-                own.takes.extend(held.takes);
-                own.calls.extend(held.calls);
-                own.awaited.extend(held.awaited);
-            }
+            self.collect(&item, &mut held);
+        }
+        if !held.takes.is_empty() || !held.calls.is_empty() {
+            let own = into.entry(first).or_default();
+            own.takes.extend(held.takes);
+            own.calls.extend(held.calls);
+            own.awaited.extend(held.awaited);
         }
     }
 
@@ -217,7 +292,7 @@ impl FnScope<'_> {
 
     /// Whether `node` runs when the fn's body runs: not inside a closure or async block.
     fn runs_in_body(&self, node: &SyntaxNode) -> bool {
-        runs_in_body(node, self.function)
+        runs_in_body(node, &self.function)
     }
 }
 
@@ -261,26 +336,42 @@ pub fn free_fn_called(call: &ast::CallExpr) -> Option<String> {
 /// The crate's fns' facts, for one file's walk: the file's own (its current text), then the
 /// crate index's; each query's closure over calls is remembered.
 pub struct SelfLocks<'a> {
-    own: HashMap<String, FnLocks>,
+    /// The file's tree, and its fns' facts, read on the first query (most files make none).
+    root: SyntaxNode,
+    own: std::cell::OnceCell<HashMap<String, FnLocks>>,
     index: Option<&'a ItemIndex>,
     closed: RefCell<HashMap<String, Rc<BTreeSet<TakenLock>>>>,
 }
 
 impl std::fmt::Debug for SelfLocks<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SelfLocks").field("own", &self.own).finish_non_exhaustive()
+        f.debug_struct("SelfLocks").field("own", &self.own.get()).finish_non_exhaustive()
     }
 }
 
 impl<'a> SelfLocks<'a> {
     /// A file's fns, resolved within the file alone.
     pub fn of_file(root: &SyntaxNode) -> SelfLocks<'static> {
-        SelfLocks { own: own_facts(root), index: None, closed: RefCell::default() }
+        SelfLocks {
+            root: root.clone(),
+            own: Default::default(),
+            index: None,
+            closed: Default::default(),
+        }
     }
 
-    /// A file's fns and, behind them, every fn its crate's index knows.
-    pub fn of_crate(root: &SyntaxNode, index: &'a ItemIndex) -> SelfLocks<'a> {
-        SelfLocks { own: own_facts(root), index: Some(index), closed: RefCell::default() }
+    /// A file's fns and, behind them, every fn its crate's index knows; `indexed`: the index
+    /// has this file's facts already (from its current text).
+    pub fn of_crate(root: &SyntaxNode, index: &'a ItemIndex, indexed: bool) -> SelfLocks<'a> {
+        let own = std::cell::OnceCell::new();
+        if indexed {
+            let _ = own.set(HashMap::new());
+        }
+        SelfLocks { root: root.clone(), own, index: Some(index), closed: Default::default() }
+    }
+
+    fn own(&self) -> &HashMap<String, FnLocks> {
+        self.own.get_or_init(|| own_facts(&self.root))
     }
 
     /// The locks a call of the fn `key` takes, directly or through its calls at any depth;
@@ -328,8 +419,9 @@ impl<'a> SelfLocks<'a> {
     /// whether each of its two acquisitions excludes others.
     pub fn opposite_order(&self, first: &str, second: &str, except: &str) -> Option<OppositeOrder> {
         let index_fns = self.index.into_iter().flat_map(|index| index.all_fn_locks());
-        let own_fns = self.own.iter().map(|(key, locks)| (key, std::slice::from_ref(locks)));
-        let index_only = index_fns.filter(|(key, _)| !self.own.contains_key(*key));
+        let own = self.own();
+        let own_fns = own.iter().map(|(key, locks)| (key, std::slice::from_ref(locks)));
+        let index_only = index_fns.filter(|(key, _)| !own.contains_key(*key));
         for (key, defs) in own_fns.chain(index_only) {
             if key == except {
                 continue;
@@ -345,7 +437,10 @@ impl<'a> SelfLocks<'a> {
                     let through = during.calls.iter().flat_map(|call| {
                         let taken = self.taken_by_call(call, during.awaited.contains(call));
                         let shown = call.strip_prefix("::").unwrap_or(call).to_owned();
-                        taken.iter().map(move |taken| (taken.clone(), Some(shown.clone()))).collect::<Vec<_>>()
+                        taken
+                            .iter()
+                            .map(move |taken| (taken.clone(), Some(shown.clone())))
+                            .collect::<Vec<_>>()
                     });
                     for ((place, method), via) in direct.chain(through) {
                         if global(&place).as_deref() != Some(second) {
@@ -388,7 +483,7 @@ impl<'a> SelfLocks<'a> {
     /// A fn's own facts: the file's, else the index's (what every definition of the name
     /// takes, and every fn any of them calls).
     fn direct(&self, key: &str) -> Option<std::borrow::Cow<'_, FnLocks>> {
-        if let Some(own) = self.own.get(key) {
+        if let Some(own) = self.own().get(key) {
             return Some(std::borrow::Cow::Borrowed(own));
         }
         match self.index?.fn_locks(key) {
@@ -432,10 +527,8 @@ pub fn global_place(place: &str, self_type: &str) -> Option<String> {
 /// The file's own fns' facts by key (several definitions of one key: their common locks).
 fn own_facts(root: &SyntaxNode) -> HashMap<String, FnLocks> {
     let mut own: HashMap<String, Vec<FnLocks>> = HashMap::new();
-    for function in root.descendants().filter_map(ast::Fn::cast) {
-        if let Some((key, locks)) = fn_locks(&function) {
-            own.entry(key).or_default().push(locks);
-        }
+    for (key, locks) in FactsCollector::of_tree(root) {
+        own.entry(key).or_default().push(locks);
     }
     own.into_iter()
         .map(|(key, mut defs)| {
@@ -528,7 +621,7 @@ mod tests {
             index.merge(&ItemIndex::of_file(part.syntax(), &imports));
         }
         let this = tree("impl S { async fn get(&self) { self.refresh(); shadowed(); } }");
-        let locks = SelfLocks::of_crate(this.syntax(), &index);
+        let locks = SelfLocks::of_crate(this.syntax(), &index, false);
         let expected = BTreeSet::from([
             ("COUNTS".to_owned(), "lock".to_owned()),
             ("self.state".to_owned(), "write".to_owned()),

@@ -15,7 +15,7 @@
 //! ```
 //!
 //! - `kind`: `guard-held-across-await`, `refcell-borrow-held-across-await`,
-//!   `async-guard-held-across-await`, `dropped-but-not-send` or (with `--deadlocks`)
+//!   `async-guard-held-across-await`, `dropped-but-not-send` or (unless `--no-deadlocks`)
 //!   `lock-taken-while-held`, whose `acquire` is where the lock is taken again (directly or by
 //!   a call) and which adds `"held_since":SPAN`, where the guard still alive took it first
 //!   (`awaits` is empty).

@@ -150,7 +150,7 @@ pub(crate) fn rule_texts(kind: FindingKind) -> (&'static str, &'static str, &'st
              still alive in the same fn: the second lock is never granted, so the task hangs \
              forever (tokio's locks) or the thread deadlocks (std's, parking_lot's).",
             "End the first guard's scope (or `drop` it) before taking the lock again, or hand \
-             the guard to the code that needs it. Reported only with `--deadlocks`.",
+             the guard to the code that needs it. Not reported with `--no-deadlocks`.",
         ),
         FindingKind::LockOrderInversion => (
             "Two locks are taken in opposite orders",
@@ -158,7 +158,7 @@ pub(crate) fn rule_texts(kind: FindingKind) -> (&'static str, &'static str, &'st
              run at the same time, each holds the lock the other waits for, and neither ever \
              goes on.",
             "Take the locks in one order everywhere (or put the data behind one lock), or \
-             release the first before taking the second. Reported only with `--deadlocks`.",
+             release the first before taking the second. Not reported with `--no-deadlocks`.",
         ),
     }
 }

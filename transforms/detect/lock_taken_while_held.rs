@@ -1,4 +1,4 @@
-// options: deadlocks
+// Deadlock kinds are reported by default (not with `--no-deadlocks`).
 // A lock taken again while a guard of it is alive in the same fn: never granted. Each shape
 // here is the same lock by place (`self.state`, `m`); the look-alikes below stay clean.
 use std::sync::{Mutex, RwLock};

@@ -6,8 +6,12 @@ use std::sync::Mutex as StdMutex;
 
 mod counter;
 pub mod bank;
+pub mod registry;
 pub mod serialised;
+mod store;
+mod tally;
 pub use counter::Counter;
+pub use store::Store;
 
 /// The `match` scrutinee's temporary guard lives through the arms: the arm waits for it.
 pub async fn push_if_empty_hangs(m: &StdMutex<Vec<u32>>) {

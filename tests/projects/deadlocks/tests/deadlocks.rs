@@ -106,3 +106,29 @@ fn awaiting_a_blocking_task_that_needs_the_held_std_lock_hangs() {
     let hangs = finishes(move || block_on(tally_in_background_hangs(held)));
     assert!(hangs.is_none(), "it should hang");
 }
+
+#[tokio::test]
+async fn a_call_into_another_file_that_takes_the_held_lock_hangs() {
+    let store = Store::default();
+    assert!(timeout(WAIT, store.lookup_hangs()).await.is_err(), "it should hang");
+    let store = Store::default();
+    assert_eq!(timeout(WAIT, store.lookup_fixed()).await, Ok(1));
+    assert_eq!(timeout(WAIT, store.lookup_later()).await, Ok(1));
+    assert_eq!(*store.index.lock().await, [0, 0]);
+}
+
+#[tokio::test]
+async fn two_files_taking_two_locks_in_opposite_orders_deadlock() {
+    let store = Store::default();
+    let both = async { tokio::join!(store.append(1), store.flush_hangs()) };
+    assert!(timeout(WAIT, both).await.is_err(), "it should hang");
+    let store = Store::default();
+    let both = async { tokio::join!(store.append(1), store.flush_fixed()) };
+    assert_eq!(timeout(WAIT, both).await, Ok(((), 2)));
+}
+
+#[test]
+fn a_fn_of_another_file_locking_the_held_static_deadlocks() {
+    assert_eq!(finishes(|| block_on(deadlocks::registry::register_fixed(1))), Some(1));
+    assert!(finishes(|| block_on(deadlocks::registry::register_hangs(2))).is_none(), "it should hang");
+}
