@@ -62,44 +62,102 @@ fn may_take_crate_locks(text: &str) -> bool {
         .map(|call| memchr::memmem::Finder::new(call.as_bytes()))
         .collect()
     });
+    calls_on_self_field_or_static(text, &CALLS)
+}
+
+/// Whether a fn body of the text may take a lock the crate index records (`self_locks`: any
+/// lock-like method, whatever its arguments, on a field of `self`, a static or a parenthesised
+/// place). Where it cannot, the file's fn bodies tell the index nothing and need not be parsed
+/// (`parse::without_fn_bodies`). Says yes wherever `self_locks` may find a take.
+pub fn fn_bodies_may_take_crate_locks(text: &str) -> bool {
+    static CALLS: LazyLock<Vec<memchr::memmem::Finder<'static>>> = LazyLock::new(|| {
+        let methods = ["lock", "read", "write", "borrow", "borrow_mut", "upgradable_read"];
+        let more = ["read_recursive", "lock_arc", "read_arc", "write_arc", "blocking_lock"];
+        let blocking = ["blocking_read", "blocking_write"];
+        methods
+            .iter()
+            .chain(&more)
+            .chain(&blocking)
+            .map(|method| {
+                let call: &'static str = format!(".{method}(").leak();
+                memchr::memmem::Finder::new(call.as_bytes())
+            })
+            .collect()
+    });
+    calls_on_self_field_or_static(text, &CALLS)
+}
+
+fn calls_on_self_field_or_static(text: &str, calls: &[memchr::memmem::Finder<'static>]) -> bool {
     let bytes = text.as_bytes();
-    CALLS.iter().any(|finder| {
+    calls.iter().any(|finder| {
         finder.find_iter(bytes).any(|at| receiver_is_self_field_or_static(&bytes[..at]))
     })
 }
 
 /// Whether the receiver that ends `before` is `self.a.b` or an upper-case name (`STATE`,
-/// `crate::STATE`): the places one fn's lock and another's can share.
+/// `crate::STATE`): the places one fn's lock and another's can share. Whitespace before the
+/// `.` is skipped (`self.state⏎    .lock()`, as rustfmt breaks a chain), and a parenthesised
+/// receiver (`(&self.state).lock()`) counts, a call's result (`f().lock()`) does not.
 fn receiver_is_self_field_or_static(before: &[u8]) -> bool {
     let is_word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let before = before.trim_ascii_end();
+    if before.last() == Some(&b')') {
+        return is_parenthesised(before);
+    }
+    // Back over `word . word . word` (whitespace allowed around the dots) to the root.
     let mut end = before.len();
-    let mut start = end;
-    while start > 0 && is_word(before[start - 1]) {
-        start -= 1;
-    }
-    let last = &before[start..end];
-    if last.is_empty() {
-        return false;
-    }
-    if last.iter().any(u8::is_ascii_uppercase) && !last.iter().any(u8::is_ascii_lowercase) {
-        return true;
-    }
-    // Fields back to the root: `self.inner.state`.
-    loop {
-        if start == 0 || before[start - 1] != b'.' {
-            return false;
-        }
-        end = start - 1;
-        start = end;
+    let root = loop {
+        let mut start = end;
         while start > 0 && is_word(before[start - 1]) {
             start -= 1;
         }
         if start == end {
             return false;
         }
-        if &before[start..end] == b"self" {
-            return start == 0 || !is_word(before[start - 1]);
+        // rustfmt breaks a chain before its dots, never after: `tests.⏎ ARMED` ends a sentence
+        // of a comment.
+        match before[..start].last() {
+            Some(b'.') => end = before[..start - 1].trim_ascii_end().len(),
+            _ => break &before[start..end],
         }
+    };
+    let is_static =
+        root.iter().any(u8::is_ascii_uppercase) && !root.iter().any(u8::is_ascii_lowercase);
+    root == b"self" || is_static
+}
+
+/// Whether the `)` that ends `before` closes a parenthesised expression rather than a call's
+/// arguments (what precedes its `(` is no name, `>` or `!`).
+fn is_parenthesised(before: &[u8]) -> bool {
+    let mut depth = 0usize;
+    for at in (0..before.len()).rev() {
+        match before[at] {
+            b')' => depth += 1,
+            b'(' => {
+                depth -= 1;
+                if depth == 0 {
+                    return !is_called(before[..at].trim_ascii_end());
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Whether parentheses after `before` are a call's: it ends in a name (not a keyword such as
+/// `while` or `return`), a turbofish's `>` or a macro's `!`.
+fn is_called(before: &[u8]) -> bool {
+    const KEYWORDS: &[&[u8]] =
+        &[b"while", b"if", b"match", b"return", b"in", b"let", b"else", b"break", b"move"];
+    let is_word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    match before.last() {
+        Some(b'>' | b'!') => true,
+        Some(&c) if is_word(c) => {
+            let start = before.iter().rposition(|&c| !is_word(c)).map_or(0, |at| at + 1);
+            !KEYWORDS.contains(&&before[start..])
+        }
+        _ => false,
     }
 }
 
@@ -307,11 +365,31 @@ mod tests {
             "fn bump() { crate::TABLE.lock().unwrap(); }",
             "fn g() { STATE_2.read(); }",
             "fn h(&self) { self.table.blocking_write(); }",
+            "fn i(&self) { self.inner\n        .state\n        .lock()\n        .unwrap(); }",
+            "fn k(&self) { let g = self\n            .state\n            .lock(); }",
+            "fn l() { let id = REGISTRY\n            .free\n            .lock(); }",
+            "fn j(&self) { (&self.state).lock(); }",
         ] {
             assert!(may_declare_locks(text), "{text}");
+            assert!(fn_bodies_may_take_crate_locks(text), "{text}");
         }
-        for text in ["fn f(m: &M) { m.lock(); }", "fn f() { file.read(); myself.a.lock(); }"] {
+        for text in [
+            "fn f(m: &M) { m.lock(); }",
+            "fn f() { file.read(); myself.a.lock(); }",
+            "fn f(&self) { self.state().lock(); make::<u8>(x).lock(); }",
+        ] {
             assert!(!may_declare_locks(text), "{text}");
+            assert!(!fn_bodies_may_take_crate_locks(text), "{text}");
+        }
+        // Whatever the arguments, and RefCell's borrows: what `self_locks` counts as a take.
+        for text in [
+            "self.file.read(&mut buf)",
+            "self.cell.borrow_mut()",
+            "S.read_recursive()",
+            "while (&self.read_stream).read(&mut [0; 64]).is_ok() {}",
+            "// the rest of the tests.\n        ARMED.lock()",
+        ] {
+            assert!(fn_bodies_may_take_crate_locks(text), "{text}");
         }
     }
 

@@ -261,11 +261,24 @@ fn select_in_crate(
             if let Some(cached) = cache.declarations(&file.entry.path, file.content) {
                 return Ok(Some((Arc::new(cached.clone()), false)));
             }
-            let parse = parse_for_guardfix(&file.entry, &file.source.text)?;
+            // A file nobody analyses, whose bodies lock nothing the index records, is parsed
+            // for its declarations only: most of its text is fn bodies.
+            let text = &file.source.text;
+            let skeleton = if file.wants_analysis || prefilter::fn_bodies_may_take_crate_locks(text)
+            {
+                None
+            } else {
+                parse::catch_panic(|| parse::without_fn_bodies(text, file.entry.edition))
+                    .ok()
+                    .flatten()
+            };
+            let parse = parse_for_guardfix(&file.entry, skeleton.as_deref().unwrap_or(text))?;
             let tree = parse.tree();
             let imports = Imports::collect(tree.syntax());
             let part = ItemIndex::of_file(tree.syntax(), &imports);
-            file.parse = Some(parse);
+            if skeleton.is_none() {
+                file.parse = Some(parse);
+            }
             Ok(Some((Arc::new(Declarations::new(part)), true)))
         })
         .collect();

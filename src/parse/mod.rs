@@ -17,6 +17,9 @@ use std::{
 
 use ra_ap_syntax::{Edition, Parse, SourceFile};
 
+mod skeleton;
+pub use skeleton::without_fn_bodies;
+
 #[derive(thiserror::Error, Debug)]
 pub enum LoadError {
     #[error("cannot read {}: {source}; check that it exists and that you may read it", path.display())]
