@@ -167,7 +167,7 @@ pub fn run(path: &Path, mut options: RunOptions, args: &FixArgs, color: bool) ->
         }
         if args.write {
             let bytes = file.source.encode(new_text);
-            match crate::fix::write::write_atomic(&file.entry.path, &file.source.bytes, &bytes) {
+            match crate::fix::write::write_atomic(&file.entry.path, file.source.bytes(), &bytes) {
                 Ok(()) => written.push(file.entry.path.clone()),
                 Err(error) => {
                     eprintln!("error: {error}");

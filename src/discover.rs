@@ -201,7 +201,19 @@ fn discover_folder(root: &Path, default_edition: Edition, remember: bool) -> Dis
     let (project, tree) = match remembered.take() {
         Some((project, tree)) => (Some(project), tree),
         None => {
-            let project = match manifest.as_deref().map(|m| load_project(m, default_edition)) {
+            // `cargo metadata` (tens of milliseconds) runs while the folder is walked; a target
+            // folder the walk did not know to skip is left out of its files afterwards.
+            let (loaded, mut tree) = std::thread::scope(|scope| {
+                let loading = manifest
+                    .as_deref()
+                    .map(|m| scope.spawn(move || load_project(m, default_edition)));
+                let tree = walk(root, None, &mut discovery.warnings);
+                let loaded = loading.map(|loading| {
+                    loading.join().unwrap_or_else(|_| Err("`cargo metadata` crashed".to_owned()))
+                });
+                (loaded, tree)
+            });
+            let project = match loaded {
                 Some(Ok(project)) => Some(project),
                 Some(Err(failure)) => {
                     discovery.warnings.push(metadata_warning(&failure, root, default_edition));
@@ -209,8 +221,13 @@ fn discover_folder(root: &Path, default_edition: Edition, remember: bool) -> Dis
                 }
                 None => None,
             };
-            let target_dir = project.as_ref().and_then(|p| p.target_directory.as_deref());
-            let tree = walk(root, target_dir, &mut discovery.warnings);
+            if let Some(target_dir) = project.as_ref().and_then(|p| p.target_directory.as_deref())
+                && target_dir.starts_with(root)
+                && target_dir != root
+            {
+                tree.rust_files.retain(|file| !file.starts_with(target_dir));
+                tree.manifest_dirs.retain(|dir| !dir.starts_with(target_dir));
+            }
             if let (true, Some(manifest), Some(project)) =
                 (remember, manifest.as_deref(), project.as_ref())
             {

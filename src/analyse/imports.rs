@@ -18,10 +18,15 @@ pub struct Imports {
 
 impl Imports {
     pub fn collect(root: &SyntaxNode) -> Imports {
+        Imports::collect_in(root, &crate::parse::tree_text(root))
+    }
+
+    /// `collect`, given `root`'s text (a file's: the text it was parsed from).
+    pub fn collect_in(root: &SyntaxNode, text: &str) -> Imports {
+        debug_assert_eq!(text.len(), usize::from(root.text_range().len()));
         let mut imports = Imports::default();
         // `use` items sit anywhere items may (fn bodies, blocks, modules): a subtree whose text
         // has no `use` holds none, and most of a file's text (expressions) is such subtrees.
-        let text = crate::parse::tree_text(root);
         let base = u32::from(root.text_range().start());
         let uses: Vec<u32> =
             memchr::memmem::find_iter(text.as_bytes(), b"use").map(|at| base + at as u32).collect();

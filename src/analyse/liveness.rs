@@ -241,6 +241,11 @@ fn end_span(range: TextRange) -> Span {
 }
 
 impl<'a> Walker<'a> {
+    /// The walk will visit only these subtrees: macros elsewhere need not be read up front.
+    pub fn read_macros_only_in(&mut self, scopes: Vec<SyntaxNode>) {
+        self.macros.read_only_in(scopes);
+    }
+
     pub fn new(classifier: Classifier<'a>, edition: Edition, root: SyntaxNode) -> Walker<'a> {
         Walker {
             classifier,

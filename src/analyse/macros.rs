@@ -92,12 +92,21 @@ pub fn read_macro(call: &ast::MacroCall, edition: Edition) -> MacroBody {
 pub struct MacroReader {
     edition: Edition,
     root: SyntaxNode,
+    /// The subtrees whose macros the shared parse reads (all of `root` when empty): the fns
+    /// the walk visits. A macro elsewhere is read on its own if ever asked for.
+    scopes: Vec<SyntaxNode>,
     read: Option<HashMap<TextRange, MacroBody>>,
 }
 
 impl MacroReader {
     pub fn new(edition: Edition, root: SyntaxNode) -> MacroReader {
-        MacroReader { edition, root, read: None }
+        MacroReader { edition, root, scopes: Vec::new(), read: None }
+    }
+
+    /// Reads together only the macros inside these subtrees (of `root`, in tree order).
+    pub fn read_only_in(&mut self, scopes: Vec<SyntaxNode>) {
+        self.scopes = scopes;
+        self.read = None;
     }
 
     pub fn read(&mut self, call: &ast::MacroCall) -> MacroBody {
@@ -105,12 +114,31 @@ impl MacroReader {
         if !in_root {
             return read_macro(call, self.edition);
         }
-        let read = self.read.get_or_insert_with(|| read_all(&self.root, self.edition));
+        let read =
+            self.read.get_or_insert_with(|| read_all(&self.root, &self.scopes, self.edition));
         match read.get(&call.syntax().text_range()) {
             Some(body) => body.clone(),
             None => read_macro(call, self.edition),
         }
     }
+}
+
+/// The macro calls under `root`, or under the outermost of `scopes` (tree order), in order.
+fn macro_calls(root: &SyntaxNode, scopes: &[SyntaxNode]) -> Vec<ast::MacroCall> {
+    if scopes.is_empty() {
+        return root.descendants().filter_map(ast::MacroCall::cast).collect();
+    }
+    let mut covered_to = TextSize::from(0);
+    let mut calls = Vec::new();
+    for scope in scopes {
+        let range = scope.text_range();
+        if range.start() < covered_to {
+            continue; // inside a scope already read
+        }
+        covered_to = range.end();
+        calls.extend(scope.descendants().filter_map(ast::MacroCall::cast));
+    }
+    calls
 }
 
 /// Where one macro's pieces go in the shared parse, and what they are read as.
@@ -128,14 +156,18 @@ enum PlannedKind {
     Select,
 }
 
-/// Every macro call of `root` read in one parse (see `MacroReader`).
-fn read_all(root: &SyntaxNode, edition: Edition) -> HashMap<TextRange, MacroBody> {
+/// Every macro call of `root` (or of its `scopes`) read in one parse (see `MacroReader`).
+fn read_all(
+    root: &SyntaxNode,
+    scopes: &[SyntaxNode],
+    edition: Edition,
+) -> HashMap<TextRange, MacroBody> {
     let mut read = HashMap::new();
     let text = crate::parse::tree_text(root);
     let mut fake = String::with_capacity(text.len() + 16);
     fake.push_str(PREFIX);
     let mut planned = Vec::new();
-    for call in root.descendants().filter_map(ast::MacroCall::cast) {
+    for call in macro_calls(root, scopes) {
         let call_range = call.syntax().text_range();
         let (Some(name), Some(tree)) = (macro_name(&call), call.token_tree()) else {
             read.insert(call_range, MacroBody::Opaque);

@@ -98,10 +98,15 @@ pub fn analyse_tree_with(
     walker.self_locks = Some(self_locks::SelfLocks::of_crate(tree.syntax(), index, indexed));
     // Only a fn whose text awaits can hold a guard across an await: most fns of a file are not
     // worth walking.
-    for function in tree.syntax().descendants().filter_map(ast::Fn::cast) {
-        if prefilter::may_have_findings(&text[function.syntax().text_range()]) {
-            walker.walk_fn(&function);
-        }
+    let awaiting: Vec<ast::Fn> = tree
+        .syntax()
+        .descendants()
+        .filter_map(ast::Fn::cast)
+        .filter(|function| prefilter::may_have_findings(&text[function.syntax().text_range()]))
+        .collect();
+    walker.read_macros_only_in(awaiting.iter().map(|function| function.syntax().clone()).collect());
+    for function in &awaiting {
+        walker.walk_fn(function);
     }
     let mut findings: Vec<Finding> = walker
         .guards

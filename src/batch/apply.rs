@@ -254,7 +254,7 @@ fn apply_group(
     }
     for (path, snapshot, file, bytes) in ready {
         let outcome =
-            match crate::fix::write::write_atomic(&file.entry.path, &file.source.bytes, &bytes) {
+            match crate::fix::write::write_atomic(&file.entry.path, file.source.bytes(), &bytes) {
                 Ok(()) => {
                     written.push(WrittenFile::new(file, bytes));
                     Outcome::Applied
@@ -280,7 +280,7 @@ fn ready_to_write<'a>(
     let source = canonical(&source_path(dir, snapshot));
     let proposed = computed.files.iter().find(|file| canonical(&file.entry.path) == source);
     match proposed {
-        Some(file) if snapshot::sha256_hex(&file.source.bytes) != snapshot.source_hash => {
+        Some(file) if snapshot::sha256_hex(file.source.bytes()) != snapshot.source_hash => {
             Err(Outcome::Refused(stale_message(snapshot, &Freshness::Changed)))
         }
         Some(file) if file.new_text.is_some() => {

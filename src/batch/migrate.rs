@@ -141,7 +141,7 @@ pub fn take_snapshot(
     FixSnapshot {
         source: source.to_owned(),
         root: root.to_owned(),
-        source_hash: snapshot::sha256_hex(&file.source.bytes),
+        source_hash: snapshot::sha256_hex(file.source.bytes()),
         options: options.clone(),
         guardfix_version: env!("CARGO_PKG_VERSION").to_owned(),
         description: describe(&outcomes),

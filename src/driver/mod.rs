@@ -494,7 +494,7 @@ fn analyse_file(
     let index = index.for_file(&entry, config);
     let outcome = parse::catch_panic(|| {
         let tree = parse.tree();
-        let imports = Imports::collect(tree.syntax());
+        let imports = Imports::collect_in(tree.syntax(), &source.text);
         analyse::analyse_tree_with(&tree, &index, &imports, edition, options, None)
     });
     match outcome {

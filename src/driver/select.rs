@@ -56,7 +56,7 @@ pub(super) fn read_and_prefilter(
         Ok(source) => source,
         Err(error) => return Err(FailedFile { message: error.to_string(), entry }),
     };
-    let content = cache::content_hash(&source.bytes, entry.edition);
+    let content = cache::content_hash(source.bytes(), entry.edition);
     let awaits = prefilter::may_have_findings(&source.text);
     let declares = prefilter::may_declare_locks(&source.text)
         || configured_words.iter().any(|word| source.text.contains(word.as_str()));
@@ -274,7 +274,7 @@ fn select_in_crate(
             };
             let parse = parse_for_guardfix(&file.entry, skeleton.as_deref().unwrap_or(text))?;
             let tree = parse.tree();
-            let imports = Imports::collect(tree.syntax());
+            let imports = Imports::collect_in(tree.syntax(), skeleton.as_deref().unwrap_or(text));
             let part = ItemIndex::of_file(tree.syntax(), &imports);
             if skeleton.is_none() {
                 file.parse = Some(parse);

@@ -66,7 +66,7 @@ impl WrittenFile {
         WrittenFile {
             path: file.entry.path.clone(),
             display: file.display_path(),
-            original: file.source.bytes.clone(),
+            original: file.source.bytes().to_vec(),
             written,
             changed_lines: changed_lines(&file.source.text, new_text),
             together: file.switched_with.clone(),
@@ -526,7 +526,7 @@ pub fn verify_fixes(
     let originals: BTreeMap<PathBuf, Vec<u8>> = computed
         .files
         .iter()
-        .map(|file| (file.entry.path.clone(), file.source.bytes.clone()))
+        .map(|file| (file.entry.path.clone(), file.source.bytes().to_vec()))
         .collect();
     let mut outcome = FixVerification {
         taken_back: Vec::new(),

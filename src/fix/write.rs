@@ -294,7 +294,7 @@ mod tests {
         assert_eq!(source.line_endings, LineEndings::CrLf);
         let edited = source.text.replace("x()", "y()");
         let encoded = source.line_endings.restore(&edited);
-        write_atomic(&path, &source.bytes, encoded.as_bytes()).expect("written");
+        write_atomic(&path, source.bytes(), encoded.as_bytes()).expect("written");
         assert_eq!(fs::read(&path).expect("read"), b"fn a() {\r\n    y();\r\n}\r\n");
     }
 }

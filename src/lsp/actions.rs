@@ -289,7 +289,7 @@ pub fn resolve_switch(
     let mut changes = HashMap::new();
     for changed in computed.files.iter().filter(|file| group.contains(file.entry.path.as_path())) {
         let (Some(new_bytes), Ok(old)) =
-            (changed.new_bytes(), std::str::from_utf8(&changed.source.bytes))
+            (changed.new_bytes(), std::str::from_utf8(changed.source.bytes()))
         else {
             continue;
         };

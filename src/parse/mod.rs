@@ -39,8 +39,9 @@ pub enum LoadError {
 /// One file as read from disk, ready for the parser.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoadedSource {
-    /// Exactly as read, so a later write can tell whether the file changed underneath us.
-    pub bytes: Vec<u8>,
+    /// Exactly as read, when that differs from `text` (`\r\n` line endings, a byte order
+    /// mark): see [`Self::bytes`]. Most files are read into `text` without a copy.
+    original: Option<Vec<u8>>,
     /// Line endings normalized to `\n` and any byte order mark removed; every offset in the
     /// analysis refers to this text.
     pub text: String,
@@ -109,12 +110,23 @@ impl LoadedSource {
             Some(rest) => (true, rest),
             None => (false, raw),
         };
-        // Most files have no `\r` at all: then there is nothing to detect or replace.
+        // Most files have no `\r` and no mark: then the bytes are the text.
         let (line_endings, text) = match memchr::memchr(b'\r', raw.as_bytes()) {
+            None if !bom => {
+                let text = String::from_utf8(bytes).expect("checked above");
+                let line_endings = LineEndings::detect("");
+                return Ok(LoadedSource { original: None, text, line_endings, bom });
+            }
             None => (LineEndings::detect(""), raw.to_owned()),
             Some(_) => (LineEndings::detect(raw), raw.replace("\r\n", "\n")),
         };
-        Ok(LoadedSource { bytes, text, line_endings, bom })
+        Ok(LoadedSource { original: Some(bytes), text, line_endings, bom })
+    }
+
+    /// The file's bytes exactly as read, so a later write can tell whether the file changed
+    /// underneath us.
+    pub fn bytes(&self) -> &[u8] {
+        self.original.as_deref().unwrap_or(self.text.as_bytes())
     }
 }
 
@@ -291,7 +303,7 @@ mod tests {
         let source = read_source(file.path()).expect("readable");
         assert_eq!(source.text, "fn main() {\n}\n");
         assert_eq!(source.line_endings, LineEndings::CrLf);
-        assert_eq!(source.bytes, raw);
+        assert_eq!(source.bytes(), raw);
         assert_eq!(source.encode(&source.text), raw);
     }
 
@@ -352,7 +364,7 @@ mod tests {
     fn catch_panic_returns_the_message_and_location() {
         let message = catch_panic(|| panic!("boom {}", 42)).expect_err("panics");
         assert!(message.starts_with("boom 42 at "), "{message}");
-        assert!(message.contains("parse.rs"), "{message}");
+        assert!(message.contains("parse/mod.rs"), "{message}");
         assert_eq!(catch_panic(|| 7), Ok(7));
     }
 
