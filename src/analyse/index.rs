@@ -45,6 +45,11 @@ pub struct ItemIndex {
     /// Fns whose findings the configuration silences; set on one file's copy of the index.
     #[serde(skip)]
     allowed_fns: Vec<String>,
+    /// The words without which a fn of the crate holds no guard (`prefilter::GuardWords`, the
+    /// crate's guard-giving names among them): the walk skips fns whose text has none. Set by
+    /// a run that selected its files with them; `None` walks every awaiting fn.
+    #[serde(skip)]
+    walk_filter: Option<std::sync::Arc<super::prefilter::GuardWords>>,
     /// Answers computed once by `finish`, so lookups during the walk are O(1) even in a crate
     /// with thousands of structs. Empty until `finish` runs (lookups then compute directly).
     #[serde(skip)]
@@ -299,6 +304,14 @@ impl ItemIndex {
 
     pub fn allowed_fns(&self) -> &[String] {
         &self.allowed_fns
+    }
+
+    pub fn set_walk_filter(&mut self, words: std::sync::Arc<super::prefilter::GuardWords>) {
+        self.walk_filter = Some(words);
+    }
+
+    pub fn walk_filter(&self) -> Option<&super::prefilter::GuardWords> {
+        self.walk_filter.as_deref()
     }
 
     fn is_extra_guard_type(&self, written: &str) -> bool {

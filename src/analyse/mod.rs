@@ -102,7 +102,11 @@ pub fn analyse_tree_with(
         .syntax()
         .descendants()
         .filter_map(ast::Fn::cast)
-        .filter(|function| prefilter::may_have_findings(&text[function.syntax().text_range()]))
+        .filter(|function| {
+            let own = &text[function.syntax().text_range()];
+            prefilter::may_have_findings(own)
+                && index.walk_filter().is_none_or(|words| may_hold_guards_in(function, own, words))
+        })
         .collect();
     walker.read_macros_only_in(awaiting.iter().map(|function| function.syntax().clone()).collect());
     for function in &awaiting {
@@ -150,6 +154,15 @@ pub fn analyse_tree_with(
         .map(|guard| guard.acquire)
         .collect();
     Analysis { findings, candidates }
+}
+
+/// Whether a fn may hold a guard (the file-level prefilter, on the fn's text and the type of
+/// its `self`): a guard alive at one of its awaits is made, named or passed in there.
+fn may_hold_guards_in(function: &ast::Fn, text: &str, words: &prefilter::GuardWords) -> bool {
+    prefilter::may_hold_guards(text, words)
+        || index::enclosing_impl_self_type(function.syntax())
+            .flatten()
+            .is_some_and(|self_type| prefilter::may_hold_guards(&self_type, words))
 }
 
 /// An allow attribute, or a fn the configuration allows, around the acquisition or an await.

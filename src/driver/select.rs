@@ -88,21 +88,40 @@ pub(super) struct LazyIndex {
     /// Hash of the parts: the cached analyses made with this index carry it.
     pub digest: u128,
     base: ItemIndex,
+    /// The words the crate's files were selected with, for the walk (`ItemIndex::walk_filter`).
+    walk_filter: Option<Arc<prefilter::GuardWords>>,
     built: OnceLock<ItemIndex>,
 }
 
 impl LazyIndex {
     fn new(parts: Vec<Arc<Declarations>>, digest: u128, base: &ItemIndex) -> LazyIndex {
-        LazyIndex { parts, digest, base: base.clone(), built: OnceLock::new() }
+        let base = base.clone();
+        LazyIndex { parts, digest, base, walk_filter: None, built: OnceLock::new() }
     }
 
     pub fn get(&self) -> &ItemIndex {
         self.built.get_or_init(|| {
-            let mut index = self.base.clone();
-            self.parts.iter().for_each(|declarations| index.merge(&declarations.part));
-            index.finish();
+            let mut index = self.build();
+            if let Some(words) = &self.walk_filter {
+                index.set_walk_filter(words.clone());
+            }
             index
         })
+    }
+
+    fn build(&self) -> ItemIndex {
+        let mut index = self.base.clone();
+        self.parts.iter().for_each(|declarations| index.merge(&declarations.part));
+        index.finish();
+        index
+    }
+
+    /// Keeps an index `build` made, with the walk filter as `get` would set it.
+    fn set_built(&mut self, mut index: ItemIndex) {
+        if let Some(words) = &self.walk_filter {
+            index.set_walk_filter(words.clone());
+        }
+        self.built = OnceLock::from(index);
     }
 }
 
@@ -311,11 +330,19 @@ fn select_in_crate(
         digest,
         empty,
     );
-    if files.iter().any(undecided) {
+    // The crate's guard-giving names: for the files still undecided, and for the walk, which
+    // skips fns that spell no guard word (not when every awaiting file is analysed: then
+    // types may find guards no word names).
+    let walk_filtered = !every_awaiting_file && files.iter().any(|file| file.wants_analysis);
+    let mut index = index;
+    let mut merged = None;
+    if files.iter().any(undecided) || walk_filtered {
         let names = match cache.guard_giving_names(digest) {
             Some(names) => names.to_vec(),
             None => {
-                let names = index.get().guard_giving_names();
+                let built = index.build();
+                let names = built.guard_giving_names();
+                merged = Some(built);
                 selection.new_names = Some((digest, names.clone()));
                 names
             }
@@ -326,6 +353,12 @@ fn select_in_crate(
                 file.wants_analysis = prefilter::may_hold_guards(&file.source.text, &words);
             });
         }
+    }
+    if !every_awaiting_file && files.iter().any(|file| file.wants_analysis) {
+        index.walk_filter = Some(Arc::new(words));
+    }
+    if let Some(built) = merged {
+        index.set_built(built);
     }
     selection.index = Some(index);
     selection.files = files;
