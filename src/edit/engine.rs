@@ -399,6 +399,13 @@ pub fn plan_fix(ctx: &FixContext<'_>, options: FixOptions) -> Result<crate::edit
         None if finding.used_after_await => refused(
             "the guard is used after the await: neither `scope` nor `drop` can end it earlier (it needs `helper` or `async-mutex`)",
         ),
+        // rust-analyzer's extract-function assist works on the file's tree, where a macro's
+        // arguments are tokens.
+        None if options.strategy == StrategyChoice::Only(Strategy::Helper) && finding.in_macro => {
+            refused(
+                "the `helper` transform cannot move code out of a macro's arguments (the guard is in a `select!`/`join!` handler): `--strategy scope` ends it there",
+            )
+        }
         None if options.strategy == StrategyChoice::Only(Strategy::Helper)
             && ctx.semantic.is_none() =>
         {

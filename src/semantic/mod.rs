@@ -369,11 +369,38 @@ impl HirOracle<'_, '_> {
             ra_ap_syntax::NodeOrToken::Node(node) => node,
             ra_ap_syntax::NodeOrToken::Token(token) => token.parent()?,
         };
-        start
+        let own = start
             .ancestors()
             .take_while(|node| node.text_range() == range)
             .find(|node| node.kind() == kind)
-            .and_then(ast::Expr::cast)
+            .and_then(ast::Expr::cast);
+        own.or_else(|| self.expr_in_expansion(range, kind))
+    }
+
+    /// For an expression guardfix read out of a macro's arguments (a `select!` arm, a
+    /// `join!` future): the node rust-analyzer's expansion of the macro built from the same
+    /// tokens, whose type it knows.
+    fn expr_in_expansion(
+        &self,
+        range: TextRange,
+        kind: ra_ap_syntax::SyntaxKind,
+    ) -> Option<ast::Expr> {
+        use ra_ap_syntax::SyntaxKind::TOKEN_TREE;
+        let first = self.tree.token_at_offset(range.start()).right_biased()?;
+        let last = self.tree.token_at_offset(range.end()).left_biased()?;
+        if !first.parent_ancestors().any(|node| node.kind() == TOKEN_TREE) {
+            return None;
+        }
+        let lasts = self.sema.descend_into_macros_exact(last);
+        self.sema.descend_into_macros_exact(first).into_iter().find_map(|first| {
+            first
+                .parent_ancestors()
+                .take_while(|node| node.first_token().as_ref() == Some(&first))
+                .find(|node| {
+                    node.kind() == kind && node.last_token().is_some_and(|end| lasts.contains(&end))
+                })
+                .and_then(ast::Expr::cast)
+        })
     }
 }
 

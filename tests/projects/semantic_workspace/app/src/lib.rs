@@ -37,6 +37,28 @@ pub async fn held_len(store: &Store) -> usize {
     n
 }
 
+/// One arm of a `select!`, as tokio's spells it (a local one: this crate has no tokio).
+macro_rules! select {
+    ($pat:pat = $future:expr => $handler:expr) => {
+        match $future.await {
+            $pat => $handler,
+        }
+    };
+}
+
+/// The same guard as `first`'s in a `select!` arm: guardfix reads the arm itself, and asks
+/// rust-analyzer's expansion of the macro for its types.
+pub async fn first_in_arm(store: &Store) -> u32 {
+    select! {
+        () = tick() => {
+            let in_arm = store.state();
+            let first = in_arm[0];
+            tick().await;
+            first
+        }
+    }
+}
+
 /// Not a lock at all: `Conn::lock` returns a number.
 pub async fn connection(conn: &Conn) -> usize {
     let n = conn.lock().unwrap();
@@ -58,6 +80,7 @@ mod tests {
         assert_send(names_len(&store));
         assert_send(first(&store));
         assert_send(held_len(&store));
+        assert_send(first_in_arm(&store));
         assert_send(connection(&Conn));
     }
 }
