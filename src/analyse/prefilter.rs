@@ -9,7 +9,7 @@
 //! These checks look at whole identifiers, so `block_on` or `spawn_blocking` do not count as
 //! `lock`, and they may say yes for nothing (`file.read(…)`), never no for a guard.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 use std::sync::LazyLock;
 
 use super::lock_types::FAMILIES;
@@ -210,7 +210,7 @@ impl GuardWords {
     ) -> GuardWords {
         const MAP_METHODS: &[&str] =
             &["get", "get_mut", "entry", "try_get", "try_get_mut", "try_entry"];
-        let mut acquiring = HashSet::new();
+        let mut acquiring = HashSet::default();
         for family in FAMILIES {
             for method in family.acquire_methods {
                 if guarding_map || !MAP_METHODS.contains(method) {
