@@ -10,7 +10,7 @@
 //! `lock`, and they may say yes for nothing (`file.read(…)`), never no for a guard.
 
 use rustc_hash::FxHashSet as HashSet;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use super::lock_types::FAMILIES;
 
@@ -197,6 +197,9 @@ pub struct GuardWords {
     named: HashSet<String>,
     /// Async locks are reported (`--include-async-locks`): an awaited acquisition counts too.
     async_locks: bool,
+    /// Every word above and the guard stems, any case: an identifier that may count contains
+    /// one, so only identifiers around its matches are looked at (built on first use).
+    candidates: OnceLock<aho_corasick::AhoCorasick>,
 }
 
 impl GuardWords {
@@ -219,11 +222,25 @@ impl GuardWords {
             }
         }
         let named = configured.iter().chain(crate_names).cloned().collect();
-        GuardWords { acquiring, named, async_locks }
+        GuardWords { acquiring, named, async_locks, candidates: OnceLock::new() }
     }
 
     pub fn add(&mut self, names: impl IntoIterator<Item = String>) {
         self.named.extend(names);
+        self.candidates = OnceLock::new();
+    }
+
+    fn candidates(&self) -> &aho_corasick::AhoCorasick {
+        self.candidates.get_or_init(|| {
+            // What `may_hold_guards` accepts: a named or acquiring word itself, a guard type
+            // word (`…Guard`, `…Permit`, `Ref`, `…Lock`) or a guard stem.
+            let stems = ["lock", "guard", "borrow", "acquire", "permit", "ref"];
+            let words = self.named.iter().chain(&self.acquiring).map(String::as_str);
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(words.chain(stems).filter(|word| !word.is_empty()))
+                .expect("plain words build an automaton")
+        })
     }
 }
 
@@ -234,13 +251,34 @@ impl GuardWords {
 /// gives a blocking lock's guard (the analysis says so too), so in a tokio-locked crate it is
 /// no reason to parse the file unless async locks are reported.
 pub fn may_hold_guards(text: &str, words: &GuardWords) -> bool {
-    identifiers_at(text).any(|(start, ident)| {
+    let holds = |start: usize, ident: &str| {
         if words.named.contains(ident) || is_guard_type_word(ident) {
             return true;
         }
         let acquiring = words.acquiring.contains(ident) || has_guard_word(ident);
         acquiring && (words.async_locks || !is_awaited_call(&text[start + ident.len()..]))
-    })
+    };
+    // Only the identifiers that contain a candidate word, each looked at once.
+    let bytes = text.as_bytes();
+    let is_word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let mut looked_to = 0;
+    for found in words.candidates().find_overlapping_iter(text) {
+        if found.start() < looked_to {
+            continue;
+        }
+        let start =
+            bytes[..found.start()].iter().rposition(|&c| !is_word(c)).map_or(0, |at| at + 1);
+        let end = bytes[found.end()..]
+            .iter()
+            .position(|&c| !is_word(c))
+            .map_or(bytes.len(), |at| found.end() + at);
+        looked_to = end;
+        // A run that starts with a digit is a number (`1u8`), as `identifiers_at` reads it.
+        if !bytes[start].is_ascii_digit() && holds(start, &text[start..end]) {
+            return true;
+        }
+    }
+    false
 }
 
 /// Whether `rest`, the text after a name, is a call whose result is awaited: `(…)` then
@@ -352,6 +390,49 @@ fn identifiers_at(text: &str) -> impl Iterator<Item = (usize, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `may_hold_guards` as it was written first, every identifier looked up: the automaton
+    /// must answer as it does.
+    fn may_hold_guards_by_scan(text: &str, words: &GuardWords) -> bool {
+        identifiers_at(text).any(|(start, ident)| {
+            if words.named.contains(ident) || is_guard_type_word(ident) {
+                return true;
+            }
+            let acquiring = words.acquiring.contains(ident) || has_guard_word(ident);
+            acquiring && (words.async_locks || !is_awaited_call(&text[start + ident.len()..]))
+        })
+    }
+
+    #[test]
+    fn candidate_words_answer_as_looking_at_every_identifier() {
+        let named = ["state".to_owned(), "Ticket".to_owned()];
+        let all_words = [
+            GuardWords::new(false, &[], &[], false),
+            GuardWords::new(true, &["MyGuard".to_owned()], &named, true),
+        ];
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut texts: Vec<String> = ["src", "transforms", "tests"]
+            .iter()
+            .flat_map(|folder| ignore::WalkBuilder::new(root.join(folder)).build())
+            .filter_map(Result::ok)
+            .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "rs"))
+            .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
+            .collect();
+        // Every line alone too: most of them say no, some yes.
+        let lines: Vec<String> =
+            texts.iter().flat_map(|text| text.lines().map(str::to_owned)).collect();
+        texts.extend(lines);
+        texts.extend(["1lock", "x.Lock", "état.lock()", "r#lock()", "lock", ""].map(String::from));
+        let (mut yes, mut no) = (0, 0);
+        for words in &all_words {
+            for text in &texts {
+                let expected = may_hold_guards_by_scan(text, words);
+                assert_eq!(may_hold_guards(text, words), expected, "{text}");
+                if expected { yes += 1 } else { no += 1 }
+            }
+        }
+        assert!(yes > 100 && no > 100, "{yes} yes, {no} no");
+    }
 
     fn base() -> GuardWords {
         GuardWords::new(false, &[], &[], false)
