@@ -262,7 +262,9 @@ pub fn may_hold_guards(text: &str, words: &GuardWords) -> bool {
     let bytes = text.as_bytes();
     let is_word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
     let mut looked_to = 0;
-    for found in words.candidates().find_overlapping_iter(text) {
+    // Any match in an identifier gets it looked at, so no match may hide one: words never
+    // cross an identifier's end, and each identifier is looked at once.
+    for found in words.candidates().find_iter(text) {
         if found.start() < looked_to {
             continue;
         }
