@@ -163,8 +163,7 @@ fn read_all(
     edition: Edition,
 ) -> HashMap<TextRange, MacroBody> {
     let mut read = HashMap::new();
-    let text = crate::parse::tree_text(root);
-    let mut fake = String::with_capacity(text.len() + 16);
+    let mut fake = String::with_capacity(usize::from(root.text_range().len()) + 16);
     fake.push_str(PREFIX);
     let mut planned = Vec::new();
     for call in macro_calls(root, scopes) {
@@ -199,9 +198,12 @@ fn read_all(
         }
         pad_to(&mut fake, at(tree_range.start()));
         fake.push('{');
+        // The call's own text: the file's is never built (most of it is not read).
+        let text = crate::parse::tree_text(tree.syntax());
+        let base = at(tree_range.start());
         for &(start, end, _) in &ranges {
             pad_to(&mut fake, at(start));
-            fake.push_str(&text[at(start)..at(end)]);
+            fake.push_str(&text[at(start) - base..at(end) - base]);
             fake.push(';');
         }
         pad_to(&mut fake, at(tree_range.end()));
