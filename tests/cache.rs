@@ -2,6 +2,8 @@
 //! edits to the file itself, to a declaration in another file of its crate, to the options, and
 //! with the cache damaged; `--no-cache` writes none.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -22,20 +24,7 @@ fn check(root: &Path, extra: &[&str]) -> (Vec<String>, Option<i32>) {
         .env_remove("CARGO_BUILD_TARGET_DIR")
         .output()
         .expect("guardfix runs");
-    let findings = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|record| record["type"] == "finding")
-        .map(|record| {
-            format!(
-                "{}:{} {}",
-                record["file"].as_str().unwrap(),
-                record["acquire"]["line_start"],
-                record["kind"].as_str().unwrap()
-            )
-        })
-        .collect();
-    (findings, output.status.code())
+    (common::finding_lines(&output.stdout), output.status.code())
 }
 
 const MANIFEST: &str =

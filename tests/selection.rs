@@ -2,6 +2,8 @@
 //! it reports: a fn is skipped only when its text spells none of the words a guard needs, the
 //! crate's own guard-giving names among them (a fn in another file returning a `MutexGuard`).
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -18,19 +20,7 @@ fn check(root: &Path) -> Vec<String> {
         .arg(root)
         .output()
         .expect("guardfix runs");
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|record| record["type"] == "finding")
-        .map(|record| {
-            format!(
-                "{}:{} {}",
-                record["file"].as_str().unwrap(),
-                record["acquire"]["line_start"],
-                record["kind"].as_str().unwrap()
-            )
-        })
-        .collect()
+    common::finding_lines(&output.stdout)
 }
 
 const STATE: &str = "use std::sync::{Mutex, MutexGuard};

@@ -57,3 +57,20 @@ pub fn text(bytes: &[u8]) -> String {
 pub fn stderr(output: &Output) -> String {
     text(&output.stderr)
 }
+
+/// The findings of `check --format json` output as `file:line kind` (the acquisition's line).
+pub fn finding_lines(stdout: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|record| record["type"] == "finding")
+        .map(|record| {
+            format!(
+                "{}:{} {}",
+                record["file"].as_str().unwrap(),
+                record["acquire"]["line_start"],
+                record["kind"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
