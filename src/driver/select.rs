@@ -325,7 +325,7 @@ fn select_in_crate(
     let digest = cache::index_digest(
         parts.iter().map(|(path, declarations)| (path.as_path(), &**declarations)),
     );
-    let index = LazyIndex::new(
+    let mut index = LazyIndex::new(
         parts.into_iter().map(|(_, declarations)| declarations).collect(),
         digest,
         empty,
@@ -333,10 +333,9 @@ fn select_in_crate(
     // The crate's guard-giving names: for the files still undecided, and for the walk, which
     // skips fns that spell no guard word (not when every awaiting file is analysed: then
     // types may find guards no word names).
-    let walk_filtered = !every_awaiting_file && files.iter().any(|file| file.wants_analysis);
-    let mut index = index;
+    let analysed = |files: &[ReadFile]| files.iter().any(|file| file.wants_analysis);
     let mut merged = None;
-    if files.iter().any(undecided) || walk_filtered {
+    if files.iter().any(undecided) || (!every_awaiting_file && analysed(&files)) {
         let names = match cache.guard_giving_names(digest) {
             Some(names) => names.to_vec(),
             None => {
@@ -354,7 +353,8 @@ fn select_in_crate(
             });
         }
     }
-    if !every_awaiting_file && files.iter().any(|file| file.wants_analysis) {
+    // Decided now: undecided files may have become analysed above.
+    if !every_awaiting_file && analysed(&files) {
         index.walk_filter = Some(Arc::new(words));
     }
     if let Some(built) = merged {
