@@ -116,25 +116,30 @@ pub fn is_acquire_method_name(method: &str) -> bool {
 
 /// Acquire-like method names distinctive enough that, without arguments, a call on a receiver
 /// of unknown type is worth asking the types about (`get`, `entry` of every map are not).
+pub const LOCK_LIKE_METHODS: &[&str] = &[
+    "lock",
+    "read",
+    "write",
+    "try_lock",
+    "try_read",
+    "try_write",
+    "borrow",
+    "borrow_mut",
+    "try_borrow",
+    "try_borrow_mut",
+    "upgradable_read",
+    "read_recursive",
+    "lock_arc",
+    "read_arc",
+    "write_arc",
+];
+
+/// tokio's acquisitions from sync code: they take the lock as `lock()` does.
+pub const BLOCKING_ACQUIRES: &[&str] = &["blocking_lock", "blocking_read", "blocking_write"];
+
+/// Whether the method is one of [`LOCK_LIKE_METHODS`].
 pub fn is_lock_like_method(method: &str) -> bool {
-    matches!(
-        method,
-        "lock"
-            | "read"
-            | "write"
-            | "try_lock"
-            | "try_read"
-            | "try_write"
-            | "borrow"
-            | "borrow_mut"
-            | "try_borrow"
-            | "try_borrow_mut"
-            | "upgradable_read"
-            | "read_recursive"
-            | "lock_arc"
-            | "read_arc"
-            | "write_arc"
-    )
+    LOCK_LIKE_METHODS.contains(&method)
 }
 
 /// Whether a fn or method of unknown type may return a guard, judged by its name: only decides

@@ -70,18 +70,14 @@ fn may_take_crate_locks(text: &str) -> bool {
 /// place). Where it cannot, the file's fn bodies tell the index nothing and need not be parsed
 /// (`parse::without_fn_bodies`). Says yes wherever `self_locks` may find a take.
 pub fn fn_bodies_may_take_crate_locks(text: &str) -> bool {
+    use super::lock_types::{BLOCKING_ACQUIRES, LOCK_LIKE_METHODS};
     static CALLS: LazyLock<Vec<memchr::memmem::Finder<'static>>> = LazyLock::new(|| {
-        let methods = ["lock", "read", "write", "borrow", "borrow_mut", "upgradable_read"];
-        let more = ["read_recursive", "lock_arc", "read_arc", "write_arc", "blocking_lock"];
-        let blocking = ["blocking_read", "blocking_write"];
-        methods
-            .iter()
-            .chain(&more)
-            .chain(&blocking)
-            .map(|method| {
-                let call: &'static str = format!(".{method}(").leak();
-                memchr::memmem::Finder::new(call.as_bytes())
-            })
+        // What `self_locks` counts as a take: the lock-like methods but `try_…`, and tokio's
+        // blocking ones.
+        let taking = LOCK_LIKE_METHODS.iter().filter(|method| !method.starts_with("try_"));
+        taking
+            .chain(BLOCKING_ACQUIRES)
+            .map(|method| memchr::memmem::Finder::new(&format!(".{method}(")).into_owned())
             .collect()
     });
     calls_on_self_field_or_static(text, &CALLS)

@@ -236,7 +236,7 @@ impl FnScope {
 
     /// `receiver.method()` as a lock this fn takes: of a field of `self` or of a static.
     fn taken_by(&self, receiver: &ast::Expr, method: &str) -> Option<TakenLock> {
-        let blocking = matches!(method, "blocking_lock" | "blocking_read" | "blocking_write");
+        let blocking = lock_types::BLOCKING_ACQUIRES.contains(&method);
         if !(lock_types::is_lock_like_method(method) || blocking) || method.starts_with("try_") {
             return None;
         }

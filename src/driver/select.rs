@@ -100,13 +100,7 @@ impl LazyIndex {
     }
 
     pub fn get(&self) -> &ItemIndex {
-        self.built.get_or_init(|| {
-            let mut index = self.build();
-            if let Some(words) = &self.walk_filter {
-                index.set_walk_filter(words.clone());
-            }
-            index
-        })
+        self.built.get_or_init(|| self.with_walk_filter(self.build()))
     }
 
     fn build(&self) -> ItemIndex {
@@ -116,12 +110,16 @@ impl LazyIndex {
         index
     }
 
-    /// Keeps an index `build` made, with the walk filter as `get` would set it.
-    fn set_built(&mut self, mut index: ItemIndex) {
+    /// Keeps an index `build` made, as `get` would have made it.
+    fn set_built(&mut self, index: ItemIndex) {
+        self.built = OnceLock::from(self.with_walk_filter(index));
+    }
+
+    fn with_walk_filter(&self, mut index: ItemIndex) -> ItemIndex {
         if let Some(words) = &self.walk_filter {
             index.set_walk_filter(words.clone());
         }
-        self.built = OnceLock::from(index);
+        index
     }
 }
 
