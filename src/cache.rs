@@ -1,12 +1,16 @@
 //! The persistent cache of `check`'s per-file results, so reruns parse only what changed.
 //!
 //! As ruff's cache does: one file per workspace (`<target-dir>/guardfix/check-cache`, or the
-//! OS cache folder outside cargo), keyed by each source file's content hash, never by
-//! modification times (a checkout or a `touch` changes those and nothing else). Per file it
-//! keeps what the file declares for its crate's index (`ItemIndex::of_file`) and the findings
-//! of its analysis, which are valid only while the crate's declarations are the same: the
-//! *index digest* hashes every declaring file's part, so editing a fn body elsewhere in the
-//! crate keeps them, adding a lock field does not.
+//! OS cache folder outside cargo), keyed by each source file's content hash. Per file it
+//! keeps what the prefilters said of its text, what it declares for its crate's index
+//! (`ItemIndex::of_file`) and the findings of its analysis, which are valid only while the
+//! crate's declarations are the same: the *index digest* hashes every declaring file's part,
+//! so editing a fn body elsewhere in the crate keeps them, adding a lock field does not.
+//!
+//! A file's *stamp* (modification time and length) says which content it has without reading
+//! it, as cargo's fingerprints and ruff's cache trust them: a file whose stamp is the one
+//! recorded with its content is not read at all unless it is analysed. A changed stamp (a
+//! checkout, a `touch`) only costs a read: the content hash still decides what is reused.
 //!
 //! The whole cache is dropped when anything else that decides a result differs: guardfix's
 //! version and binary, the analysis options, the configuration. Results with rust-analyzer's
@@ -17,6 +21,7 @@
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::{Xxh3, xxh3_128};
@@ -26,7 +31,7 @@ use crate::finding::{Finding, Planned, Span};
 use ra_ap_syntax::Edition;
 
 /// Bumped when what is stored changes meaning.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 const FILE_NAME: &str = "check-cache";
 
 /// One file's declarations for its crate's index, with their fingerprint.
@@ -82,11 +87,60 @@ pub struct Analysis {
     pub planned: bool,
 }
 
+/// When a file was last modified, to the nanosecond, and its length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    modified_nanos: u128,
+    len: u64,
+}
+
+/// How recent a modification may be for its stamp not to be trusted: a file edited again within
+/// the file system's timestamp granularity (up to 2 s on FAT) could keep its stamp.
+const RACY: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl Stamp {
+    /// The file's stamp, or `None` where the system keeps no modification time.
+    pub fn of(path: &Path) -> Option<Stamp> {
+        let metadata = std::fs::metadata(path).ok()?;
+        let modified = metadata.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+        Some(Stamp { modified_nanos: modified.as_nanos(), len: metadata.len() })
+    }
+
+    /// Whether the stamp may be recorded as the content's: not when the file was modified so
+    /// recently (or in the future) that another edit could follow with the same stamp, as git
+    /// treats a "racily clean" file. Such a file is read again on the next run.
+    pub fn is_settled(&self) -> bool {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+        now.is_ok_and(|now| self.modified_nanos + RACY.as_nanos() < now.as_nanos())
+    }
+}
+
+/// What the text prefilters said of a file (`analyse::prefilter`), which decides whether it
+/// is parsed at all.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TextFacts {
+    /// It awaits (or calls an awaiting macro).
+    pub awaits: bool,
+    /// It may declare something the crate index needs.
+    pub declares: bool,
+    /// Declaring, it names a guarding map (`DashMap`…).
+    pub guarding_map: bool,
+    /// Declaring, it names a guard type (or a configured one).
+    pub names_guard_type: bool,
+}
+
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Entry {
     /// `content_hash` of the file this entry is about.
     pub content: u128,
-    pub declarations: Option<Declarations>,
+    /// The file's stamp when it was read with this content.
+    pub stamp: Option<Stamp>,
+    pub facts: Option<TextFacts>,
+    /// `prefilter::may_hold_guards` of the text, per set of words (`GuardWords::key`): the
+    /// crate's words before and after its guard-giving names, the last two asked.
+    pub holds: Vec<(u64, bool)>,
+    /// Shared with the crate indexes that use it: a warm run clones no index part.
+    pub declarations: Option<Arc<Declarations>>,
     pub analysis: Option<Analysis>,
 }
 
@@ -200,12 +254,51 @@ impl CheckCache {
         self.entries.get(path).filter(|entry| entry.content == content)
     }
 
-    pub fn declarations(&self, path: &Path, content: u128) -> Option<&Declarations> {
+    pub fn declarations(&self, path: &Path, content: u128) -> Option<&Arc<Declarations>> {
         self.entry(path, content)?.declarations.as_ref()
     }
 
     pub fn analysis(&self, path: &Path, content: u128, index_digest: u128) -> Option<&Analysis> {
         self.entry(path, content)?.analysis.as_ref().filter(|a| a.index_digest == index_digest)
+    }
+
+    /// The content and text facts of a file whose stamp is the one they were recorded with.
+    pub fn known_by_stamp(&self, path: &Path, stamp: Stamp) -> Option<(u128, TextFacts)> {
+        let entry = self.entries.get(path).filter(|entry| entry.stamp == Some(stamp))?;
+        Some((entry.content, entry.facts?))
+    }
+
+    /// Records what the prefilters said of a file just read, and its stamp before the read.
+    pub fn set_text_facts(
+        &mut self,
+        path: &Path,
+        content: u128,
+        stamp: Option<Stamp>,
+        facts: TextFacts,
+    ) {
+        let entry = self.fresh_entry(path, content);
+        if entry.stamp != stamp || entry.facts != Some(facts) {
+            entry.stamp = stamp;
+            entry.facts = Some(facts);
+            self.changed = true;
+        }
+    }
+
+    pub fn holds(&self, path: &Path, content: u128, words: u64) -> Option<bool> {
+        let entry = self.entry(path, content)?;
+        entry.holds.iter().find(|(key, _)| *key == words).map(|&(_, holds)| holds)
+    }
+
+    pub fn set_holds(&mut self, path: &Path, content: u128, words: u64, holds: bool) {
+        let entry = self.fresh_entry(path, content);
+        if !entry.holds.contains(&(words, holds)) {
+            entry.holds.retain(|(key, _)| *key != words);
+            if entry.holds.len() >= 2 {
+                entry.holds.remove(0);
+            }
+            entry.holds.push((words, holds));
+            self.changed = true;
+        }
     }
 
     pub fn guard_giving_names(&self, index_digest: u128) -> Option<&[String]> {
@@ -220,7 +313,12 @@ impl CheckCache {
     }
 
     /// Records a file's declarations (`None` when it declares nothing worth keeping).
-    pub fn set_declarations(&mut self, path: &Path, content: u128, declarations: Declarations) {
+    pub fn set_declarations(
+        &mut self,
+        path: &Path,
+        content: u128,
+        declarations: Arc<Declarations>,
+    ) {
         let entry = self.fresh_entry(path, content);
         let same =
             entry.declarations.as_ref().map(|d| d.fingerprint) == Some(declarations.fingerprint);

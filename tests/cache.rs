@@ -138,3 +138,55 @@ fn a_new_workspace_member_is_seen_on_the_next_run() {
         ]
     );
 }
+
+/// Sets a file's modification time, as an editor saving twice within one tick of the file
+/// system's clock, or a checkout of old files, leaves it.
+fn set_modified(root: &Path, relative: &str, time: std::time::SystemTime) {
+    let file = std::fs::File::options().write(true).open(root.join(relative)).unwrap();
+    file.set_modified(time).unwrap();
+}
+
+/// An edit that keeps the file's length and modification time (a second save within the
+/// timestamp's granularity) is still seen: a stamp that recent is never trusted. (Analysed files
+/// are read on every run anyway: the edit here makes a file that awaited nothing hold a guard.)
+#[test]
+fn an_edit_that_keeps_a_fresh_stamp_is_seen() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    one_crate(root);
+    let later = "use crate::state::State;\nasync fn tick() {}\npub async fn later(s: &State) {\n    let g = s.inner.lock().unwrap();\n    tick().await;\n    drop(g);\n}\n";
+    let placeholder = format!("{:<width$}\n", "// nothing yet", width = later.len() - 1);
+    write(root, "src/lib.rs", "pub mod handler;\npub mod later;\npub mod state;\n");
+    write(root, "src/later.rs", &placeholder);
+    let held = vec!["src/handler.rs:6 guard-held-across-await".to_owned()];
+    assert_eq!(check(root, &[]), (held.clone(), Some(1)));
+
+    let modified = std::fs::metadata(root.join("src/later.rs")).unwrap().modified().unwrap();
+    write(root, "src/later.rs", later);
+    set_modified(root, "src/later.rs", modified);
+    let both = vec![held[0].clone(), "src/later.rs:4 guard-held-across-await".to_owned()];
+    assert_eq!(check(root, &[]), (both, Some(1)), "the new content, not the cached verdict");
+}
+
+/// A file whose settled stamp is the one recorded is not read again (the warm run's saving):
+/// content swapped under an unchanged stamp goes unseen, and a new stamp has it read.
+#[test]
+fn a_file_with_its_recorded_stamp_is_not_read_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    one_crate(root);
+    write(root, "src/lib.rs", "pub mod handler;\npub mod notes;\npub mod state;\n");
+    write(root, "src/notes.rs", "pub fn f() { }\n");
+    let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    set_modified(root, "src/notes.rs", an_hour_ago);
+    let held = vec!["src/handler.rs:6 guard-held-across-await".to_owned()];
+    assert_eq!(check(root, &[]), (held.clone(), Some(1)), "cold: read, and its stamp recorded");
+
+    // Not UTF-8 any more, same length, same time: a run that read it would fail on it.
+    std::fs::write(root.join("src/notes.rs"), b"pub fn f() {\xff}\n").unwrap();
+    set_modified(root, "src/notes.rs", an_hour_ago);
+    assert_eq!(check(root, &[]), (held.clone(), Some(1)), "not read: the stamp says unchanged");
+
+    set_modified(root, "src/notes.rs", std::time::SystemTime::now());
+    assert_eq!(check(root, &[]), (held, Some(2)), "read again: the bad file is an error");
+}

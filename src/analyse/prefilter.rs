@@ -189,13 +189,54 @@ pub fn names_guard_type(text: &str, configured: &[String]) -> bool {
 pub struct GuardWords {
     /// Lock families' acquiring methods: they count unless their call is awaited.
     acquiring: HashSet<String>,
+    /// With a guarding map's `get`/`entry` among `acquiring` (which fixed automaton to use).
+    guarding_map: bool,
     /// The configured guard types and the crate's guard-giving names: they always count.
     named: HashSet<String>,
     /// Async locks are reported (`--include-async-locks`): an awaited acquisition counts too.
     async_locks: bool,
-    /// Every word above and the guard stems, any case: an identifier that may count contains
-    /// one, so only identifiers around its matches are looked at (built on first use).
-    candidates: OnceLock<aho_corasick::AhoCorasick>,
+    /// The `named` words, any case, for their own search (built on first use): the words
+    /// every crate shares have one automaton per process (`fixed_candidates`), as building one
+    /// per crate was a tenth of a warm run on a workspace of many crates.
+    named_candidates: OnceLock<Option<aho_corasick::AhoCorasick>>,
+}
+
+/// A guarding map's methods: acquiring only in a crate that uses such a map.
+const MAP_METHODS: &[&str] = &["get", "get_mut", "entry", "try_get", "try_get_mut", "try_entry"];
+
+/// Every lock family's acquiring methods (a guarding map's only with `guarding_map`).
+fn acquiring_methods(guarding_map: bool) -> impl Iterator<Item = &'static str> {
+    FAMILIES
+        .iter()
+        .flat_map(|family| family.acquire_methods.iter().copied())
+        .filter(move |method| guarding_map || !MAP_METHODS.contains(method))
+}
+
+/// What `may_hold_guards` looks at in every crate: the acquiring methods and the guard stems
+/// (a guard type word, `…Guard`, `…Permit`, `Ref`, `…Lock`, contains one), any case.
+fn fixed_candidates(guarding_map: bool) -> &'static aho_corasick::AhoCorasick {
+    static WITH_MAP: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+    static WITHOUT_MAP: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+    let built = if guarding_map { &WITH_MAP } else { &WITHOUT_MAP };
+    built.get_or_init(|| {
+        let stems = ["lock", "guard", "borrow", "acquire", "permit", "ref"];
+        // A DFA: built once, it scans every awaiting file (the default for this many
+        // case-insensitive words, an NFA, was a sixth of a warm run).
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(acquiring_methods(guarding_map).chain(stems))
+            .expect("plain words build an automaton")
+    })
+}
+
+fn case_insensitive_words<'a>(
+    words: impl Iterator<Item = &'a str>,
+) -> Option<aho_corasick::AhoCorasick> {
+    aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(words.filter(|word| !word.is_empty()))
+        .ok()
 }
 
 impl GuardWords {
@@ -207,36 +248,40 @@ impl GuardWords {
         crate_names: &[String],
         async_locks: bool,
     ) -> GuardWords {
-        const MAP_METHODS: &[&str] =
-            &["get", "get_mut", "entry", "try_get", "try_get_mut", "try_entry"];
-        let mut acquiring = HashSet::default();
-        for family in FAMILIES {
-            for method in family.acquire_methods {
-                if guarding_map || !MAP_METHODS.contains(method) {
-                    acquiring.insert((*method).to_owned());
-                }
-            }
-        }
+        let acquiring = acquiring_methods(guarding_map).map(str::to_owned).collect();
         let named = configured.iter().chain(crate_names).cloned().collect();
-        GuardWords { acquiring, named, async_locks, candidates: OnceLock::new() }
+        GuardWords {
+            acquiring,
+            guarding_map,
+            named,
+            async_locks,
+            named_candidates: OnceLock::new(),
+        }
+    }
+
+    /// Which words these are, for the cache of `may_hold_guards`'s answers (per file content).
+    pub fn key(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut named: Vec<&str> = self.named.iter().map(String::as_str).collect();
+        named.sort_unstable();
+        let mut hasher = rustc_hash::FxHasher::default();
+        (self.guarding_map, self.async_locks, named).hash(&mut hasher);
+        hasher.finish()
     }
 
     pub fn add(&mut self, names: impl IntoIterator<Item = String>) {
         self.named.extend(names);
-        self.candidates = OnceLock::new();
+        self.named_candidates = OnceLock::new();
     }
 
-    fn candidates(&self) -> &aho_corasick::AhoCorasick {
-        self.candidates.get_or_init(|| {
-            // What `may_hold_guards` accepts: a named or acquiring word itself, a guard type
-            // word (`…Guard`, `…Permit`, `Ref`, `…Lock`) or a guard stem.
-            let stems = ["lock", "guard", "borrow", "acquire", "permit", "ref"];
-            let words = self.named.iter().chain(&self.acquiring).map(String::as_str);
-            aho_corasick::AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .build(words.chain(stems).filter(|word| !word.is_empty()))
-                .expect("plain words build an automaton")
-        })
+    /// The automata whose matches are worth a look: an identifier `may_hold_guards` accepts
+    /// contains a match of one of them.
+    fn candidates(&self) -> impl Iterator<Item = &aho_corasick::AhoCorasick> {
+        let named = self.named_candidates.get_or_init(|| {
+            let words = self.named.iter().map(String::as_str);
+            if self.named.is_empty() { None } else { case_insensitive_words(words) }
+        });
+        std::iter::once(fixed_candidates(self.guarding_map)).chain(named.as_ref())
     }
 }
 
@@ -254,29 +299,28 @@ pub fn may_hold_guards(text: &str, words: &GuardWords) -> bool {
         let acquiring = words.acquiring.contains(ident) || has_guard_word(ident);
         acquiring && (words.async_locks || !is_awaited_call(&text[start + ident.len()..]))
     };
-    // Only the identifiers that contain a candidate word, each looked at once.
+    // Only the identifiers that contain a candidate word, each looked at once per automaton.
     let bytes = text.as_bytes();
     let is_word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
-    let mut looked_to = 0;
-    // Any match in an identifier gets it looked at, so no match may hide one: words never
-    // cross an identifier's end, and each identifier is looked at once.
-    for found in words.candidates().find_iter(text) {
-        if found.start() < looked_to {
-            continue;
-        }
-        let start =
-            bytes[..found.start()].iter().rposition(|&c| !is_word(c)).map_or(0, |at| at + 1);
-        let end = bytes[found.end()..]
-            .iter()
-            .position(|&c| !is_word(c))
-            .map_or(bytes.len(), |at| found.end() + at);
-        looked_to = end;
-        // A run that starts with a digit is a number (`1u8`), as `identifiers_at` reads it.
-        if !bytes[start].is_ascii_digit() && holds(start, &text[start..end]) {
-            return true;
-        }
-    }
-    false
+    words.candidates().any(|candidates| {
+        let mut looked_to = 0;
+        // Any match in an identifier gets it looked at, so no match may hide one: words never
+        // cross an identifier's end, and each identifier is looked at once.
+        candidates.find_iter(text).any(|found| {
+            if found.start() < looked_to {
+                return false;
+            }
+            let start =
+                bytes[..found.start()].iter().rposition(|&c| !is_word(c)).map_or(0, |at| at + 1);
+            let end = bytes[found.end()..]
+                .iter()
+                .position(|&c| !is_word(c))
+                .map_or(bytes.len(), |at| found.end() + at);
+            looked_to = end;
+            // A run that starts with a digit is a number (`1u8`), as `identifiers_at` reads it.
+            !bytes[start].is_ascii_digit() && holds(start, &text[start..end])
+        })
+    })
 }
 
 /// Whether `rest`, the text after a name, is a call whose result is awaited: `(…)` then

@@ -176,13 +176,16 @@ pub fn check_path(path: &Path, options: RunOptions) -> Result<CheckRun, RunError
     let results: Vec<Result<ReadFile, FailedFile>> = discovery
         .files
         .into_par_iter()
-        .map(|entry| select::read_and_prefilter(entry, &configured_words))
+        .map(|entry| select::read_and_prefilter(entry, &configured_words, &cache))
         .collect();
     let mut read = Vec::new();
     let mut failed = Vec::new();
     for result in results {
         match result {
             Ok(mut file) => {
+                if let Some(stamp) = file.read_at {
+                    cache.set_text_facts(&file.entry.path, file.content, stamp, file.facts);
+                }
                 file.awaits &= !config.allows_file(&file.entry.path);
                 read.push(file);
             }
@@ -468,7 +471,7 @@ fn analyse_file(
     count_errors: bool,
     cache: &CheckCache,
 ) -> Result<CheckedFile, FailedFile> {
-    let ReadFile { entry, source, content, parse, .. } = file;
+    let select::LoadedFile { entry, source, content, parse } = file.into_loaded()?;
     let index_digest = index.digest_for(&entry);
     if let Some(cached) = cache.analysis(&entry.path, content, index_digest) {
         return Ok(CheckedFile {

@@ -25,42 +25,128 @@ use ra_ap_syntax::{AstNode, Parse, SourceFile};
 use rayon::prelude::*;
 
 use super::FailedFile;
-use crate::analyse::{imports::Imports, index::ItemIndex, prefilter};
-use crate::cache::{self, CheckCache, Declarations};
+use crate::analyse::prefilter::{self, GuardWords};
+use crate::analyse::{imports::Imports, index::ItemIndex};
+use crate::cache::{self, CheckCache, Declarations, Stamp, TextFacts};
 use crate::config::Config;
 use crate::discover::SourceFileEntry;
 use crate::parse::{self, LoadedSource};
 
 pub(super) struct ReadFile {
     pub entry: SourceFileEntry,
-    pub source: LoadedSource,
-    /// `cache::content_hash` of the file as read.
+    /// The file's text: `None` until something needs it when the cache knew the file by its
+    /// stamp (see [`ReadFile::load`]).
+    source: Option<LoadedSource>,
+    /// `cache::content_hash` of the file as read (or as the cache knew it).
     pub content: u128,
+    /// What the prefilters said of its text.
+    pub facts: TextFacts,
     /// It awaits (or calls an awaiting macro) and no `allow` rule silences it.
     pub awaits: bool,
-    /// It may declare something the crate index needs (see `may_declare_locks`).
-    pub declares: bool,
     /// Decided by `select_and_index`: it awaits and may hold a guard.
     pub wants_analysis: bool,
     pub parse: Option<Parse<SourceFile>>,
+    /// For the cache, when the file was read here: its stamp before the read.
+    pub read_at: Option<Option<Stamp>>,
+    /// For the cache: `may_hold_guards` answers computed here, by `GuardWords::key`.
+    pub new_holds: Vec<(u64, bool)>,
 }
 
-/// Reads a file and looks at its text: whether it awaits, whether it may declare something the
-/// index needs (`configured_words`, the configured guard types' names, count too). Parsing
-/// waits until `select_and_index` knows the file is needed.
+/// A file to analyse, its text read.
+pub(super) struct LoadedFile {
+    pub entry: SourceFileEntry,
+    pub source: LoadedSource,
+    pub content: u128,
+    pub parse: Option<Parse<SourceFile>>,
+}
+
+impl ReadFile {
+    /// It may declare something the crate index needs (see `may_declare_locks`).
+    pub fn declares(&self) -> bool {
+        self.facts.declares
+    }
+
+    /// The file's text, read now if the cache spared reading it so far. The file may have
+    /// changed since its stamp was taken: then `content` becomes the new content's, so
+    /// nothing cached for the old one is used for it.
+    pub fn load(&mut self) -> Result<&LoadedSource, String> {
+        if self.source.is_none() {
+            let source = parse::read_source(&self.entry.path).map_err(|error| error.to_string())?;
+            self.content = cache::content_hash(source.bytes(), self.entry.edition);
+            self.source = Some(source);
+        }
+        Ok(self.source.as_ref().expect("read above"))
+    }
+
+    /// Whether the text may hold a guard with these words (`prefilter::may_hold_guards`), as
+    /// the cache remembers it for this content or computed now. A file that cannot be read
+    /// may: its analysis then says why it failed.
+    fn may_hold_guards(&mut self, words: &GuardWords, key: u64, cache: &CheckCache) -> bool {
+        if let Some(known) = cache.holds(&self.entry.path, self.content, key) {
+            return known;
+        }
+        let Ok(source) = self.load() else { return true };
+        let holds = prefilter::may_hold_guards(&source.text, words);
+        self.new_holds.push((key, holds));
+        holds
+    }
+
+    /// The file with its text, read now if need be, for its analysis.
+    pub fn into_loaded(mut self) -> Result<LoadedFile, FailedFile> {
+        if let Err(message) = self.load() {
+            return Err(FailedFile { entry: self.entry, message });
+        }
+        let source = self.source.take().expect("loaded above");
+        Ok(LoadedFile { entry: self.entry, source, content: self.content, parse: self.parse })
+    }
+}
+
+/// Looks at a file's text: whether it awaits, whether it may declare something the index
+/// needs (`configured_words`, the configured guard types' names, count too). Parsing waits
+/// until `select_and_index` knows the file is needed. A file the cache knows by its stamp is
+/// not read: what its text said is in the cache.
 pub(super) fn read_and_prefilter(
     entry: SourceFileEntry,
     configured_words: &[String],
+    cache: &CheckCache,
 ) -> Result<ReadFile, FailedFile> {
-    let source = match parse::read_source(&entry.path) {
-        Ok(source) => source,
-        Err(error) => return Err(FailedFile { message: error.to_string(), entry }),
+    let stamp = if cache.is_enabled() { Stamp::of(&entry.path) } else { None };
+    let known = stamp.and_then(|stamp| cache.known_by_stamp(&entry.path, stamp));
+    let (source, content, facts, read_at) = match known {
+        Some((content, facts)) => (None, content, facts, None),
+        None => {
+            let source = match parse::read_source(&entry.path) {
+                Ok(source) => source,
+                Err(error) => return Err(FailedFile { message: error.to_string(), entry }),
+            };
+            let content = cache::content_hash(source.bytes(), entry.edition);
+            let facts = text_facts(&source.text, configured_words);
+            (Some(source), content, facts, Some(stamp.filter(Stamp::is_settled)))
+        }
     };
-    let content = cache::content_hash(source.bytes(), entry.edition);
-    let awaits = prefilter::may_have_findings(&source.text);
-    let declares = prefilter::may_declare_locks(&source.text)
-        || configured_words.iter().any(|word| source.text.contains(word.as_str()));
-    Ok(ReadFile { entry, source, content, awaits, declares, wants_analysis: false, parse: None })
+    let awaits = facts.awaits;
+    Ok(ReadFile {
+        entry,
+        source,
+        content,
+        facts,
+        awaits,
+        wants_analysis: false,
+        parse: None,
+        read_at,
+        new_holds: Vec::new(),
+    })
+}
+
+fn text_facts(text: &str, configured_words: &[String]) -> TextFacts {
+    let declares = prefilter::may_declare_locks(text)
+        || configured_words.iter().any(|word| text.contains(word.as_str()));
+    TextFacts {
+        awaits: prefilter::may_have_findings(text),
+        declares,
+        guarding_map: declares && prefilter::mentions_guarding_map(text),
+        names_guard_type: declares && prefilter::names_guard_type(text, configured_words),
+    }
 }
 
 /// Parses a file, or says why it cannot be analysed (a parser crash, nesting too deep).
@@ -210,6 +296,11 @@ pub(super) fn select_and_index(
         if let Some((digest, names)) = selection.new_names {
             cache.set_guard_giving_names(digest, names);
         }
+        for file in &selection.files {
+            for &(words, holds) in &file.new_holds {
+                cache.set_holds(&file.entry.path, file.content, words, holds);
+            }
+        }
         if let Some(index) = selection.index {
             by_package.insert(key, index);
         }
@@ -229,7 +320,7 @@ struct CrateSelection {
     files: Vec<ReadFile>,
     failed: Vec<FailedFile>,
     /// For the cache: declarations parsed this run, and guard-giving names computed.
-    new_declarations: Vec<(PathBuf, u128, Declarations)>,
+    new_declarations: Vec<(PathBuf, u128, Arc<Declarations>)>,
     new_names: Option<(u128, Vec<String>)>,
 }
 
@@ -242,20 +333,15 @@ fn select_in_crate(
     cache: &CheckCache,
 ) -> CrateSelection {
     files.sort_by(|a, b| a.entry.path.cmp(&b.entry.path));
-    let guarding_map = files
-        .iter()
-        .any(|file| file.declares && prefilter::mentions_guarding_map(&file.source.text));
-    let mut words = prefilter::GuardWords::new(guarding_map, configured_words, &[], async_locks);
+    let guarding_map = files.iter().any(|file| file.facts.guarding_map);
+    let mut words = GuardWords::new(guarding_map, configured_words, &[], async_locks);
+    let key = words.key();
     files.par_iter_mut().filter(|file| file.awaits).for_each(|file| {
-        file.wants_analysis =
-            every_awaiting_file || prefilter::may_hold_guards(&file.source.text, &words);
+        file.wants_analysis = every_awaiting_file || file.may_hold_guards(&words, key, cache);
     });
     let undecided = |file: &ReadFile| file.awaits && !file.wants_analysis;
     let needs_index = files.iter().any(|file| file.wants_analysis)
-        || (files.iter().any(undecided)
-            && files.iter().any(|file| {
-                file.declares && prefilter::names_guard_type(&file.source.text, configured_words)
-            }));
+        || (files.iter().any(undecided) && files.iter().any(|file| file.facts.names_guard_type));
     let mut selection = CrateSelection {
         index: None,
         files: Vec::new(),
@@ -272,15 +358,16 @@ fn select_in_crate(
     let outcomes: Vec<Result<Option<Declared>, String>> = files
         .par_iter_mut()
         .map(|file| {
-            if !file.declares {
+            if !file.declares() {
                 return Ok(None);
             }
             if let Some(cached) = cache.declarations(&file.entry.path, file.content) {
-                return Ok(Some((Arc::new(cached.clone()), false)));
+                return Ok(Some((cached.clone(), false)));
             }
             // A file nobody analyses, whose bodies lock nothing the index records, is parsed
             // for its declarations only: most of its text is fn bodies.
-            let text = &file.source.text;
+            file.load()?;
+            let text = &file.source.as_ref().expect("loaded above").text;
             let skeleton = if file.wants_analysis || prefilter::fn_bodies_may_take_crate_locks(text)
             {
                 None
@@ -307,8 +394,7 @@ fn select_in_crate(
             Ok(declared) => {
                 if let Some((declarations, fresh)) = declared {
                     if fresh {
-                        let record =
-                            (file.entry.path.clone(), file.content, (*declarations).clone());
+                        let record = (file.entry.path.clone(), file.content, declarations.clone());
                         selection.new_declarations.push(record);
                     }
                     if !declarations.part.is_empty() {
@@ -346,8 +432,9 @@ fn select_in_crate(
         };
         if !names.is_empty() {
             words.add(names);
+            let key = words.key();
             files.par_iter_mut().filter(|file| undecided(file)).for_each(|file| {
-                file.wants_analysis = prefilter::may_hold_guards(&file.source.text, &words);
+                file.wants_analysis = file.may_hold_guards(&words, key, cache);
             });
         }
     }
