@@ -557,34 +557,75 @@ struct Tree {
 
 fn walk(root: &Path, target_dir: Option<&Path>, warnings: &mut Vec<String>) -> Tree {
     let target_dir = target_dir.map(Path::to_owned);
-    let walker = WalkBuilder::new(root)
+    // On every thread (a warm check is mostly this walk and reading what changed); each
+    // thread keeps what it found and hands it over when its walk ends.
+    let found = std::sync::Mutex::new((
+        Tree { rust_files: Vec::new(), manifest_dirs: Vec::new() },
+        Vec::new(),
+    ));
+    WalkBuilder::new(root)
         // `.gitignore` says what is generated or vendored, in a git checkout or not.
         .require_git(false)
         .filter_entry(move |entry| entry.depth() == 0 || !is_build_output(entry, &target_dir))
-        .build();
-    let mut tree = Tree { rust_files: Vec::new(), manifest_dirs: Vec::new() };
-    for result in walker {
-        let entry = match result {
-            Ok(entry) => entry,
-            Err(err) => {
-                warnings.push(format!("skipped part of {}: {err}", root.display()));
-                continue;
-            }
-        };
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
-            continue;
-        }
-        let path = entry.into_path();
-        if path.extension().is_some_and(|ext| ext == "rs") {
-            tree.rust_files.push(path);
-        } else if path.file_name().is_some_and(|name| name == "Cargo.toml") {
-            tree.manifest_dirs.extend(path.parent().map(Path::to_owned));
-        }
-    }
+        .build_parallel()
+        .run(|| {
+            let mut mine = ThreadFinds {
+                found: &found,
+                rust_files: Vec::new(),
+                manifest_dirs: Vec::new(),
+                errors: Vec::new(),
+            };
+            Box::new(move |result| {
+                mine.note(result, root);
+                ignore::WalkState::Continue
+            })
+        });
+    let (mut tree, mut errors) =
+        found.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+    errors.sort();
+    warnings.extend(errors);
     tree.rust_files.sort();
     tree.rust_files.dedup();
     tree.manifest_dirs.sort();
     tree
+}
+
+/// What one walking thread found, handed over to `found` when the thread is done.
+struct ThreadFinds<'a> {
+    found: &'a std::sync::Mutex<(Tree, Vec<String>)>,
+    rust_files: Vec<PathBuf>,
+    manifest_dirs: Vec<PathBuf>,
+    errors: Vec<String>,
+}
+
+impl ThreadFinds<'_> {
+    fn note(&mut self, result: Result<DirEntry, ignore::Error>, root: &Path) {
+        let entry = match result {
+            Ok(entry) => entry,
+            Err(err) => {
+                self.errors.push(format!("skipped part of {}: {err}", root.display()));
+                return;
+            }
+        };
+        if !entry.file_type().is_some_and(|t| t.is_file()) {
+            return;
+        }
+        let path = entry.into_path();
+        if path.extension().is_some_and(|ext| ext == "rs") {
+            self.rust_files.push(path);
+        } else if path.file_name().is_some_and(|name| name == "Cargo.toml") {
+            self.manifest_dirs.extend(path.parent().map(Path::to_owned));
+        }
+    }
+}
+
+impl Drop for ThreadFinds<'_> {
+    fn drop(&mut self) {
+        let mut found = self.found.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        found.0.rust_files.append(&mut self.rust_files);
+        found.0.manifest_dirs.append(&mut self.manifest_dirs);
+        found.1.append(&mut self.errors);
+    }
 }
 
 /// Cargo's build output: the workspace's target folder, or a `target` folder that sits beside a
