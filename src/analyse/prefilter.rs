@@ -222,19 +222,20 @@ fn fixed_candidates(guarding_map: bool) -> &'static aho_corasick::AhoCorasick {
         let stems = ["lock", "guard", "borrow", "acquire", "permit", "ref"];
         // A DFA: built once, it scans every awaiting file (the default for this many
         // case-insensitive words, an NFA, was a sixth of a warm run).
-        aho_corasick::AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .build(acquiring_methods(guarding_map).chain(stems))
+        let kind = Some(aho_corasick::AhoCorasickKind::DFA);
+        case_insensitive_words(acquiring_methods(guarding_map).chain(stems), kind)
             .expect("plain words build an automaton")
     })
 }
 
+/// An automaton for these words in any case (`kind`: the builder's choice when `None`).
 fn case_insensitive_words<'a>(
     words: impl Iterator<Item = &'a str>,
+    kind: Option<aho_corasick::AhoCorasickKind>,
 ) -> Option<aho_corasick::AhoCorasick> {
     aho_corasick::AhoCorasick::builder()
         .ascii_case_insensitive(true)
+        .kind(kind)
         .build(words.filter(|word| !word.is_empty()))
         .ok()
 }
@@ -279,7 +280,7 @@ impl GuardWords {
     fn candidates(&self) -> impl Iterator<Item = &aho_corasick::AhoCorasick> {
         let named = self.named_candidates.get_or_init(|| {
             let words = self.named.iter().map(String::as_str);
-            if self.named.is_empty() { None } else { case_insensitive_words(words) }
+            if self.named.is_empty() { None } else { case_insensitive_words(words, None) }
         });
         std::iter::once(fixed_candidates(self.guarding_map)).chain(named.as_ref())
     }

@@ -213,15 +213,15 @@ impl LazyIndex {
 /// guard types.
 pub(super) struct Indexes {
     by_package: HashMap<String, LazyIndex>,
-    /// `index_key` of the files outside any package, by folder (found once per folder).
-    folder_keys: HashMap<PathBuf, String>,
+    /// The crates of the files outside any package, found once per folder.
+    crate_keys: CrateKeys,
     /// For a package none of whose files needed indexing.
     empty: ItemIndex,
 }
 
 impl Indexes {
     pub fn for_file(&self, entry: &SourceFileEntry, config: &Config) -> Cow<'_, ItemIndex> {
-        let index = match self.by_package.get(&self.key(entry)) {
+        let index = match self.by_package.get(&self.crate_keys.known(entry)) {
             Some(lazy) => lazy.get(),
             None => &self.empty,
         };
@@ -236,12 +236,36 @@ impl Indexes {
 
     /// The digest of the index a file is analysed with (0 for a crate without declarations).
     pub fn digest_for(&self, entry: &SourceFileEntry) -> u128 {
-        self.by_package.get(&self.key(entry)).map_or(0, |lazy| lazy.digest)
+        self.by_package.get(&self.crate_keys.known(entry)).map_or(0, |lazy| lazy.digest)
+    }
+}
+
+/// `index_key` of files outside any package, by folder: it looks for a `Cargo.toml` above the
+/// file, the same answer for every file of a folder (per file, those lookups were a tenth of a
+/// warm run over a tree of crates without a workspace).
+#[derive(Default)]
+struct CrateKeys {
+    by_folder: HashMap<PathBuf, String>,
+}
+
+impl CrateKeys {
+    fn folder(entry: &SourceFileEntry) -> Option<&std::path::Path> {
+        entry.path.parent().filter(|_| entry.package.is_none())
     }
 
-    fn key(&self, entry: &SourceFileEntry) -> String {
-        let known = entry.package.is_none().then(|| entry.path.parent()).flatten();
-        match known.and_then(|folder| self.folder_keys.get(folder)) {
+    /// The file's key, looked up once per folder.
+    fn key(&mut self, entry: &SourceFileEntry) -> String {
+        match Self::folder(entry) {
+            Some(folder) => {
+                self.by_folder.entry(folder.to_owned()).or_insert_with(|| index_key(entry)).clone()
+            }
+            None => index_key(entry),
+        }
+    }
+
+    /// The file's key, as `key` found it for its folder (or found now).
+    fn known(&self, entry: &SourceFileEntry) -> String {
+        match Self::folder(entry).and_then(|folder| self.by_folder.get(folder)) {
             Some(key) => key.clone(),
             None => index_key(entry),
         }
@@ -275,20 +299,9 @@ pub(super) fn select_and_index(
     cache: &mut CheckCache,
 ) -> (Indexes, Vec<ReadFile>, Vec<FailedFile>) {
     let mut by_crate: HashMap<String, Vec<ReadFile>> = HashMap::new();
-    // Outside any package, a file's crate is found by looking for a `Cargo.toml` above it:
-    // once per folder (per file, those lookups were a tenth of a warm run over a tree of
-    // crates without a workspace).
-    let mut folder_keys: HashMap<PathBuf, String> = HashMap::new();
+    let mut crate_keys = CrateKeys::default();
     for file in read {
-        let folder = file.entry.path.parent().filter(|_| file.entry.package.is_none());
-        let key = match folder {
-            Some(folder) => folder_keys
-                .entry(folder.to_owned())
-                .or_insert_with(|| index_key(&file.entry))
-                .clone(),
-            None => index_key(&file.entry),
-        };
-        by_crate.entry(key).or_default().push(file);
+        by_crate.entry(crate_keys.key(&file.entry)).or_default().push(file);
     }
     let mut empty = ItemIndex::default();
     empty.add_extra_guard_types(config.extra_guard_types.iter().cloned());
@@ -330,7 +343,7 @@ pub(super) fn select_and_index(
         failed.extend(selection.failed);
     }
     files.sort_by(|a, b| a.entry.path.cmp(&b.entry.path));
-    (Indexes { by_package, folder_keys, empty }, files, failed)
+    (Indexes { by_package, crate_keys, empty }, files, failed)
 }
 
 /// A declaring file's part, and whether it was parsed this run (`false`: from the cache).
