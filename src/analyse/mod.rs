@@ -83,6 +83,22 @@ pub fn analyse_tree_with(
     options: CheckOptions,
     oracle: Option<&dyn classify::TypeOracle>,
 ) -> Analysis {
+    let text = crate::parse::tree_text(tree.syntax());
+    analyse_tree_of(tree, &text, index, imports, edition, options, oracle)
+}
+
+/// `analyse_tree_with` given the tree's text (the file's, as it was parsed): building it again
+/// from the tree costs a walk of the whole tree.
+pub fn analyse_tree_of(
+    tree: &SourceFile,
+    text: &str,
+    index: &ItemIndex,
+    imports: &Imports,
+    edition: Edition,
+    options: CheckOptions,
+    oracle: Option<&dyn classify::TypeOracle>,
+) -> Analysis {
+    debug_assert_eq!(text.len(), usize::from(tree.syntax().text_range().len()));
     if crate::parse::too_deep(tree.syntax()).is_some() {
         // The walk recurses over the tree; the driver reports such a file as an error.
         return Analysis { findings: Vec::new(), candidates: Vec::new() };
@@ -91,10 +107,9 @@ pub fn analyse_tree_with(
     let mut walker = Walker::new(classifier, edition, tree.syntax().clone());
     // Locks taken again are looked for on every run, reported unless `--no-deadlocks`: they also
     // keep `fix` from switching such a lock to tokio's, where it would hang instead.
-    let text = crate::parse::tree_text(tree.syntax());
     // A file the prefilter calls declaring has its fns' facts in the index (every run indexes
     // such files with the text analysed here).
-    let indexed = prefilter::may_declare_locks(&text);
+    let indexed = prefilter::may_declare_locks(text);
     walker.self_locks = Some(self_locks::SelfLocks::of_crate(tree.syntax(), index, indexed));
     // Only a fn whose text awaits can hold a guard across an await: most fns of a file are not
     // worth walking.
@@ -136,7 +151,7 @@ pub fn analyse_tree_with(
         finding.kind != FindingKind::LockOrderInversion
             || !hangs.contains(&(finding.acquire, finding.held_since))
     });
-    refuse_switches_that_hang(&mut findings, &walker, &text);
+    refuse_switches_that_hang(&mut findings, &walker, text);
     findings.sort_by_key(|finding| (finding.acquire, finding.kind.code()));
     findings
         .dedup_by(|later, earlier| later.acquire == earlier.acquire && later.kind == earlier.kind);

@@ -287,19 +287,13 @@ impl GuardWords {
 }
 
 /// Whether a file (that awaits) may hold a guard: one of its identifiers is a configured or
-/// guard-giving name, names a guard type, or is an acquiring method or a name whose words say
-/// it locks or hands out a guard (`lock_state`, `state_guard`, `acquire_slot`) and is not
-/// called then awaited. `self.state.read().await` is an async lock's acquisition: it never
+/// guard-giving name, names a guard type, or is an acquiring method (`read` and `write` only
+/// called without arguments: see `is_io_word`) or a name whose words say it locks or hands out
+/// a guard (`lock_state`, `state_guard`, `acquire_slot`) and is not called then awaited. `self.state.read().await` is an async lock's acquisition: it never
 /// gives a blocking lock's guard (the analysis says so too), so in a tokio-locked crate it is
 /// no reason to parse the file unless async locks are reported.
 pub fn may_hold_guards(text: &str, words: &GuardWords) -> bool {
-    let holds = |start: usize, ident: &str| {
-        if words.named.contains(ident) || is_guard_type_word(ident) {
-            return true;
-        }
-        let acquiring = words.acquiring.contains(ident) || has_guard_word(ident);
-        acquiring && (words.async_locks || !is_awaited_call(&text[start + ident.len()..]))
-    };
+    let holds = |start: usize, ident: &str| identifier_may_hold(ident, &text[start..], words);
     // Only the identifiers that contain a candidate word, each looked at once per automaton.
     let bytes = text.as_bytes();
     let is_word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
@@ -322,6 +316,34 @@ pub fn may_hold_guards(text: &str, words: &GuardWords) -> bool {
             !bytes[start].is_ascii_digit() && holds(start, &text[start..end])
         })
     })
+}
+
+/// What `may_hold_guards` says of one identifier, `ident`, where `from` (the text from it on)
+/// starts.
+fn identifier_may_hold(ident: &str, from: &str, words: &GuardWords) -> bool {
+    if words.named.contains(ident) || is_guard_type_word(ident) {
+        return true;
+    }
+    let acquiring = words.acquiring.contains(ident) || has_guard_word(ident);
+    let rest = &from[ident.len()..];
+    acquiring
+        && (!is_io_word(ident) || is_call_without_arguments(rest))
+        && (words.async_locks || !is_awaited_call(rest))
+}
+
+/// Acquiring methods that are also I/O's: only `read()` and `write()` without arguments take a
+/// lock (every lock family's take none, and a call with arguments is never a candidate for
+/// types), `reader.read(&mut buf)`, `fs::write(path, data)`, `write!(f, …)` and a `read: bool`
+/// field hold no guard. A crate method `read(&self, key)` that returns one is a guard-giving
+/// name of the crate, which counts wherever it is spelled.
+fn is_io_word(ident: &str) -> bool {
+    matches!(ident, "read" | "write")
+}
+
+/// Whether `rest`, the text after a name, is a call without arguments: `()`, maybe with
+/// whitespace around and inside the parentheses.
+fn is_call_without_arguments(rest: &str) -> bool {
+    rest.trim_start().strip_prefix('(').is_some_and(|inside| inside.trim_start().starts_with(')'))
 }
 
 /// Whether `rest`, the text after a name, is a call whose result is awaited: `(…)` then
@@ -437,13 +459,7 @@ mod tests {
     /// `may_hold_guards` as it was written first, every identifier looked up: the automaton
     /// must answer as it does.
     fn may_hold_guards_by_scan(text: &str, words: &GuardWords) -> bool {
-        identifiers_at(text).any(|(start, ident)| {
-            if words.named.contains(ident) || is_guard_type_word(ident) {
-                return true;
-            }
-            let acquiring = words.acquiring.contains(ident) || has_guard_word(ident);
-            acquiring && (words.async_locks || !is_awaited_call(&text[start + ident.len()..]))
-        })
+        identifiers_at(text).any(|(start, ident)| identifier_may_hold(ident, &text[start..], words))
     }
 
     #[test]
@@ -571,6 +587,29 @@ mod tests {
         }
         let named = GuardWords::new(false, &[], &["lock".to_owned()], false);
         assert!(may_hold_guards("self.lock().await", &named), "a crate's own guard-giving fn");
+    }
+
+    #[test]
+    fn io_reads_and_writes_are_not_acquisitions() {
+        let with_async_locks = GuardWords::new(false, &[], &[], true);
+        for text in [
+            "let n = reader.read(&mut buf).await?;",
+            "stream.write(&frame).await?;",
+            "tokio::fs::write(path, data).await?;",
+            "let bytes = std::fs::read(&path)?;",
+            "write!(f, \"{}\", self.name)?;",
+            "struct Access { read: bool, write: bool }",
+        ] {
+            assert!(!may_hold_guards(text, &base()), "{text}");
+            assert!(!may_hold_guards(text, &with_async_locks), "{text}");
+        }
+        for text in ["let g = self.state.read();", "let g = lock.write ( ).unwrap();"] {
+            assert!(may_hold_guards(text, &base()), "{text}");
+        }
+        assert!(may_hold_guards("let g = self.state.write().await;", &with_async_locks));
+        // A crate's own `read(&self, key)` that gives a guard is one of its guard-giving names.
+        let named = GuardWords::new(false, &[], &["read".to_owned()], false);
+        assert!(may_hold_guards("let g = self.store.read(&key);", &named));
     }
 
     #[test]

@@ -498,7 +498,7 @@ fn analyse_file(
     let outcome = parse::catch_panic(|| {
         let tree = parse.tree();
         let imports = Imports::collect_in(tree.syntax(), &source.text);
-        analyse::analyse_tree_with(&tree, &index, &imports, edition, options, None)
+        analyse::analyse_tree_of(&tree, &source.text, &index, &imports, edition, options, None)
     });
     match outcome {
         Ok(analysis) => {
