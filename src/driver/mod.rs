@@ -488,7 +488,7 @@ fn analyse_file(
     }
     let parse = match parse {
         Some(parse) => parse,
-        None => match select::parse_for_guardfix(&entry, &source.text) {
+        None => match select::tree_for_guardfix(&entry, &source.text) {
             Ok(parse) => parse,
             Err(message) => return Err(FailedFile { entry, message }),
         },
@@ -506,7 +506,12 @@ fn analyse_file(
             // report or fix needs the count (fix refuses to edit a file with syntax errors).
             // `--semantic always` asks types about every file without syntax errors.
             let interesting = !analysis.findings.is_empty() || !analysis.candidates.is_empty();
-            let syntax_errors = if interesting || count_errors { parse.errors().len() } else { 0 };
+            let syntax_errors = if interesting || count_errors {
+                // The tree keeps no errors: a parse that does (a few files in a run).
+                parse::parse_source(&source.text, edition).map_or(1, |whole| whole.errors().len())
+            } else {
+                0
+            };
             Ok(CheckedFile {
                 entry,
                 source,

@@ -30,7 +30,7 @@ use crate::analyse::{imports::Imports, index::ItemIndex};
 use crate::cache::{self, CheckCache, Declarations, Stamp, TextFacts};
 use crate::config::Config;
 use crate::discover::SourceFileEntry;
-use crate::parse::{self, LoadedSource};
+use crate::parse::{self, FileTree, LoadedSource};
 
 pub(super) struct ReadFile {
     pub entry: SourceFileEntry,
@@ -45,7 +45,7 @@ pub(super) struct ReadFile {
     pub awaits: bool,
     /// Decided by `select_and_index`: it awaits and may hold a guard.
     pub wants_analysis: bool,
-    pub parse: Option<Parse<SourceFile>>,
+    pub parse: Option<FileTree>,
     /// For the cache, when the file was read here: its stamp before the read.
     pub read_at: Option<Option<Stamp>>,
     /// For the cache: `may_hold_guards` answers computed here, by `GuardWords::key`.
@@ -57,7 +57,7 @@ pub(super) struct LoadedFile {
     pub entry: SourceFileEntry,
     pub source: LoadedSource,
     pub content: u128,
-    pub parse: Option<Parse<SourceFile>>,
+    pub parse: Option<FileTree>,
 }
 
 impl ReadFile {
@@ -154,17 +154,30 @@ pub(super) fn parse_for_guardfix(
     entry: &SourceFileEntry,
     text: &str,
 ) -> Result<Parse<SourceFile>, String> {
-    match parse::parse_source(text, entry.edition) {
-        Ok(parse) => match parse::too_deep(parse.tree().syntax()) {
-            Some(depth) => Err(format!(
-                "too deeply nested for guardfix ({depth} levels of syntax; it analyses up to {}): the file was skipped, nothing was changed",
-                parse::MAX_NESTING
-            )),
-            None => Ok(parse),
-        },
-        Err(panic) => Err(format!(
-            "the Rust parser crashed on this file ({panic}); it was skipped, nothing was changed"
+    let parse = parse::parse_source(text, entry.edition).map_err(parser_crashed)?;
+    shallow_enough(&parse.tree())?;
+    Ok(parse)
+}
+
+/// `parse_for_guardfix` for a run over many files: the tree alone, freed where it is dropped
+/// (`parse::FileTree`).
+pub(super) fn tree_for_guardfix(entry: &SourceFileEntry, text: &str) -> Result<FileTree, String> {
+    let tree = parse::parse_tree(text, entry.edition).map_err(parser_crashed)?;
+    shallow_enough(&tree.tree())?;
+    Ok(tree)
+}
+
+fn parser_crashed(panic: String) -> String {
+    format!("the Rust parser crashed on this file ({panic}); it was skipped, nothing was changed")
+}
+
+fn shallow_enough(tree: &SourceFile) -> Result<(), String> {
+    match parse::too_deep(tree.syntax()) {
+        Some(depth) => Err(format!(
+            "too deeply nested for guardfix ({depth} levels of syntax; it analyses up to {}): the file was skipped, nothing was changed",
+            parse::MAX_NESTING
         )),
+        None => Ok(()),
     }
 }
 
@@ -411,7 +424,7 @@ fn select_in_crate(
                     .ok()
                     .flatten()
             };
-            let parse = parse_for_guardfix(&file.entry, skeleton.as_deref().unwrap_or(text))?;
+            let parse = tree_for_guardfix(&file.entry, skeleton.as_deref().unwrap_or(text))?;
             let tree = parse.tree();
             let imports = Imports::collect_in(tree.syntax(), skeleton.as_deref().unwrap_or(text));
             let part = ItemIndex::of_file(tree.syntax(), &imports);

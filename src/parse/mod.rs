@@ -130,6 +130,44 @@ impl LoadedSource {
     }
 }
 
+/// A file's syntax tree, built as `SourceFile::parse` builds it, but freed where it is dropped.
+/// rust-analyzer's `Parse` hands every tree it drops to one thread that frees them in batches,
+/// sleeping 100 ms between batches (an editor's latency trick): in a run over a workspace the
+/// parsing threads then never get the trees' memory back, and every new tree is built in fresh
+/// pages the kernel must zero (a cold check of rustfs took 7% longer so). It keeps no errors: a file whose errors matter is parsed with
+/// [`parse_source`], whose `errors()` also has the validation's.
+pub struct FileTree {
+    green: ra_ap_syntax::GreenNode,
+}
+
+impl FileTree {
+    pub fn tree(&self) -> SourceFile {
+        use ra_ap_syntax::AstNode;
+        let root = ra_ap_syntax::SyntaxNode::new_root(self.green.clone());
+        SourceFile::cast(root).expect("a source file's parse is rooted at SOURCE_FILE")
+    }
+}
+
+/// Parses `text` into a [`FileTree`], turning a parser panic into `Err(message)`.
+pub fn parse_tree(text: &str, edition: Edition) -> Result<FileTree, String> {
+    catch_panic(|| {
+        use ra_ap_parser::{StrStep, TopEntryPoint};
+        use ra_ap_syntax::RustLanguage;
+        use rowan::Language;
+        let rowan_kind = RustLanguage::kind_to_raw;
+        let lexed = ra_ap_parser::LexedStr::new(edition, text);
+        let output = TopEntryPoint::SourceFile.parse(&lexed.to_input(edition));
+        let mut builder = rowan::GreenNodeBuilder::new();
+        lexed.intersperse_trivia(&output, &mut |step| match step {
+            StrStep::Token { kind, text } => builder.token(rowan_kind(kind), text),
+            StrStep::Enter { kind } => builder.start_node(rowan_kind(kind)),
+            StrStep::Exit => builder.finish_node(),
+            StrStep::Error { .. } => {}
+        });
+        FileTree { green: builder.finish() }
+    })
+}
+
 /// Parses `text`, turning a parser panic into `Err(message)`.
 pub fn parse_source(text: &str, edition: Edition) -> Result<Parse<SourceFile>, String> {
     catch_panic(|| SourceFile::parse(text, edition))
@@ -261,6 +299,28 @@ mod tests {
     use super::*;
     use ra_ap_syntax::AstNode;
     use rayon::prelude::*;
+
+    #[test]
+    fn a_file_tree_is_the_tree_source_file_parse_builds() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut texts: Vec<String> = ["src", "transforms"]
+            .iter()
+            .flat_map(|folder| ignore::WalkBuilder::new(root.join(folder)).build())
+            .filter_map(Result::ok)
+            .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "rs"))
+            .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
+            .collect();
+        // With syntax errors and lexer errors too: the tree still holds every byte.
+        texts.extend(
+            ["fn f( { let x = ; }", "fn g() { \"unterminated }", "impl {"].map(String::from),
+        );
+        assert!(texts.len() > 50);
+        texts.par_iter().for_each(|text| {
+            let ours = parse_tree(text, Edition::Edition2021).expect("parses");
+            let theirs = SourceFile::parse(text, Edition::Edition2021);
+            assert_eq!(ours.tree().syntax().green(), theirs.tree().syntax().green());
+        });
+    }
 
     #[test]
     fn tree_text_is_the_node_s_text() {
