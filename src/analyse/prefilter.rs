@@ -289,9 +289,10 @@ impl GuardWords {
 /// Whether a file (that awaits) may hold a guard: one of its identifiers is a configured or
 /// guard-giving name, names a guard type, or is an acquiring method (`read` and `write` only
 /// called without arguments: see `is_io_word`) or a name whose words say it locks or hands out
-/// a guard (`lock_state`, `state_guard`, `acquire_slot`) and is not called then awaited. `self.state.read().await` is an async lock's acquisition: it never
-/// gives a blocking lock's guard (the analysis says so too), so in a tokio-locked crate it is
-/// no reason to parse the file unless async locks are reported.
+/// a guard (`lock_state`, `state_guard`, `acquire_slot`) and is not called then awaited.
+/// `self.state.read().await` is an async lock's acquisition: it never gives a blocking lock's
+/// guard (the analysis says so too), so in a tokio-locked crate it is no reason to parse the
+/// file unless async locks are reported.
 pub fn may_hold_guards(text: &str, words: &GuardWords) -> bool {
     let holds = |start: usize, ident: &str| identifier_may_hold(ident, &text[start..], words);
     // Only the identifiers that contain a candidate word, each looked at once per automaton.
