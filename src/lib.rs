@@ -28,3 +28,6 @@ pub mod render;
 pub mod semantic;
 pub mod transforms;
 pub mod vcs;
+
+#[cfg(test)]
+mod test_support;

@@ -470,14 +470,7 @@ mod tests {
             GuardWords::new(false, &[], &[], false),
             GuardWords::new(true, &["MyGuard".to_owned()], &named, true),
         ];
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut texts: Vec<String> = ["src", "transforms", "tests"]
-            .iter()
-            .flat_map(|folder| ignore::WalkBuilder::new(root.join(folder)).build())
-            .filter_map(Result::ok)
-            .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "rs"))
-            .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
-            .collect();
+        let mut texts = crate::test_support::repository_rust_texts(&["src", "transforms", "tests"]);
         // Every line alone too: most of them say no, some yes.
         let lines: Vec<String> =
             texts.iter().flat_map(|text| text.lines().map(str::to_owned)).collect();

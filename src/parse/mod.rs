@@ -302,14 +302,7 @@ mod tests {
 
     #[test]
     fn a_file_tree_is_the_tree_source_file_parse_builds() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut texts: Vec<String> = ["src", "transforms"]
-            .iter()
-            .flat_map(|folder| ignore::WalkBuilder::new(root.join(folder)).build())
-            .filter_map(Result::ok)
-            .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "rs"))
-            .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
-            .collect();
+        let mut texts = crate::test_support::repository_rust_texts(&["src", "transforms"]);
         // With syntax errors and lexer errors too: the tree still holds every byte.
         texts.extend(
             ["fn f( { let x = ; }", "fn g() { \"unterminated }", "impl {"].map(String::from),
