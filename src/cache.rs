@@ -31,7 +31,7 @@ use crate::finding::{Finding, Planned, Span};
 use ra_ap_syntax::Edition;
 
 /// Bumped when what is stored changes meaning.
-const FORMAT: u32 = 4;
+const FORMAT: u32 = 5;
 const FILE_NAME: &str = "check-cache";
 
 /// One file's declarations for its crate's index, with their fingerprint.

@@ -289,7 +289,7 @@ impl GuardWords {
 /// Whether a file (that awaits) may hold a guard: one of its identifiers is a configured or
 /// guard-giving name, names a guard type, or is an acquiring method (`read` and `write` only
 /// called without arguments: see `is_io_word`) or a name whose words say it locks or hands out
-/// a guard (`lock_state`, `state_guard`, `acquire_slot`) and is not called then awaited.
+/// a guard (`lock_state`, `state_guard`, `acquire_slot`), called (`calls_it`) and not awaited.
 /// `self.state.read().await` is an async lock's acquisition: it never gives a blocking lock's
 /// guard (the analysis says so too), so in a tokio-locked crate it is no reason to parse the
 /// file unless async locks are reported.
@@ -328,8 +328,20 @@ fn identifier_may_hold(ident: &str, from: &str, words: &GuardWords) -> bool {
     let acquiring = words.acquiring.contains(ident) || has_guard_word(ident);
     let rest = &from[ident.len()..];
     acquiring
+        && calls_it(rest)
         && (!is_io_word(ident) || is_call_without_arguments(rest))
         && (words.async_locks || !is_awaited_call(rest))
+}
+
+/// Whether `rest`, the text after a name, calls it: `(` or a turbofish's `::<`, after any
+/// whitespace. Every guard the analysis knows by a method's or a fn's name comes from a call
+/// (`m.lock()`, `cell.borrow_mut()`, `lock_state()`); the same words as a field, a module, a
+/// local or a crate's name (`self.lock.read()`, `use rustfs_lock::…`, `let guard = …` whose
+/// value a call spelled elsewhere gave) take nothing. Names that give guards wherever they are
+/// spelled (guard types, the crate's guard-giving names) do not need a call.
+fn calls_it(rest: &str) -> bool {
+    let rest = rest.trim_start();
+    rest.starts_with('(') || rest.starts_with("::<")
 }
 
 /// Acquiring methods that are also I/O's: only `read()` and `write()` without arguments take a
@@ -604,6 +616,33 @@ mod tests {
         // A crate's own `read(&self, key)` that gives a guard is one of its guard-giving names.
         let named = GuardWords::new(false, &[], &["read".to_owned()], false);
         assert!(may_hold_guards("let g = self.store.read(&key);", &named));
+    }
+
+    #[test]
+    fn lock_words_count_only_where_they_are_called() {
+        let with_async_locks = GuardWords::new(false, &[], &[], true);
+        for text in [
+            "use rustfs_lock::LockApi;",
+            "let n = self.lock.clone();",
+            "struct S { guard: Arc<S>, lock_state: u8 }",
+            "drop(_guard);",
+            "mod lock;",
+        ] {
+            assert!(!may_hold_guards(text, &base()), "{text}");
+            assert!(!may_hold_guards(text, &with_async_locks), "{text}");
+        }
+        for text in [
+            "let g = m.lock ();",
+            "let g = cell.borrow_mut();",
+            "let g = lock_state(&shared);",
+            "let g = self.slot_guard::<u8>();",
+        ] {
+            assert!(may_hold_guards(text, &base()), "{text}");
+        }
+        // A guard type and a crate's guard-giving name count wherever they are spelled.
+        assert!(may_hold_guards("fn f(g: MutexGuard<'_, u8>) {}", &base()));
+        let named = GuardWords::new(false, &[], &["state".to_owned()], false);
+        assert!(may_hold_guards("let s = &self.state;", &named));
     }
 
     #[test]
