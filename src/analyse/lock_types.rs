@@ -5,6 +5,8 @@
 //! receiver *is* (its declared type), and only then is the method name looked up here. So
 //! `file.read(&mut buf)` never counts: a `File` is no lock.
 
+use super::types::last_segment;
+
 /// How holding the guard across an await behaves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum LockClass {
@@ -237,10 +239,6 @@ pub fn family_for_path(path: &str) -> Option<LockFamily> {
             let local = !path.contains("::") || ["crate", "self", "super"].contains(&krate);
             if local { family_for_bare_name(name) } else { None }
         })
-}
-
-fn last_segment(path: &str) -> &str {
-    path.rsplit("::").next().unwrap_or(path)
 }
 
 /// Type names that are guards themselves, with the family class they come from. Used for fn

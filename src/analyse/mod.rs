@@ -83,12 +83,18 @@ pub fn analyse_tree_with(
     options: CheckOptions,
     oracle: Option<&dyn classify::TypeOracle>,
 ) -> Analysis {
+    if crate::parse::too_deep(tree.syntax()).is_some() {
+        // The walk recurses over the tree; the driver reports such a file as an error.
+        return Analysis { findings: Vec::new(), candidates: Vec::new() };
+    }
     let text = crate::parse::tree_text(tree.syntax());
     analyse_tree_of(tree, &text, index, imports, edition, options, oracle)
 }
 
 /// `analyse_tree_with` given the tree's text (the file's, as it was parsed): building it again
-/// from the tree costs a walk of the whole tree.
+/// from the tree costs a walk of the whole tree. The tree must be shallow enough
+/// (`parse::too_deep`, which the driver's trees were checked for when they were built): the
+/// walk recurses over it.
 pub fn analyse_tree_of(
     tree: &SourceFile,
     text: &str,
@@ -99,10 +105,6 @@ pub fn analyse_tree_of(
     oracle: Option<&dyn classify::TypeOracle>,
 ) -> Analysis {
     debug_assert_eq!(text.len(), usize::from(tree.syntax().text_range().len()));
-    if crate::parse::too_deep(tree.syntax()).is_some() {
-        // The walk recurses over the tree; the driver reports such a file as an error.
-        return Analysis { findings: Vec::new(), candidates: Vec::new() };
-    }
     let classifier = Classifier::new(index, imports).with_oracle(oracle);
     let mut walker = Walker::new(classifier, edition, tree.syntax().clone());
     // Locks taken again are looked for on every run, reported unless `--no-deadlocks`: they also

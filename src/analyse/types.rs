@@ -114,9 +114,18 @@ pub fn expr_path_string(path: &ast::Path, imports: &Imports) -> Option<String> {
     Some(imports.resolve_segments(&segments))
 }
 
-/// The last segment of a `::` path.
+/// The last segment of a `::` path (what `path.rsplit("::").next()` gives, without building a
+/// substring searcher: this runs for every type the index resolves).
 pub fn last_segment(path: &str) -> &str {
-    path.rsplit("::").next().unwrap_or(path)
+    let bytes = path.as_bytes();
+    let mut end = bytes.len();
+    while let Some(colon) = memchr::memrchr(b':', &bytes[..end]) {
+        if colon > 0 && bytes[colon - 1] == b':' {
+            return &path[colon + 1..];
+        }
+        end = colon;
+    }
+    path
 }
 
 /// Whether a type name derefs to its first type argument for method calls.
@@ -147,4 +156,27 @@ pub fn is_element_collection(name: &str) -> bool {
 
 pub fn node_text(node: &impl AstNode) -> String {
     node.syntax().text().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::last_segment;
+
+    #[test]
+    fn the_last_segment_is_what_splitting_at_the_last_double_colon_gives() {
+        for path in [
+            "Mutex",
+            "std::sync::Mutex",
+            "::leading",
+            "trailing::",
+            "Vec<std::sync::Mutex<T>>",
+            "<T as Trait>::Assoc",
+            "a:::b",
+            "a:b",
+            ":",
+            "",
+        ] {
+            assert_eq!(last_segment(path), path.rsplit("::").next().unwrap_or(path), "{path}");
+        }
+    }
 }

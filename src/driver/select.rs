@@ -163,7 +163,7 @@ pub(super) fn parse_for_guardfix(
 /// (`parse::FileTree`).
 pub(super) fn tree_for_guardfix(entry: &SourceFileEntry, text: &str) -> Result<FileTree, String> {
     let tree = parse::parse_tree(text, entry.edition).map_err(parser_crashed)?;
-    shallow_enough(&tree.tree())?;
+    tree.too_deep().map_or(Ok(()), too_deep)?;
     Ok(tree)
 }
 
@@ -172,13 +172,14 @@ fn parser_crashed(panic: String) -> String {
 }
 
 fn shallow_enough(tree: &SourceFile) -> Result<(), String> {
-    match parse::too_deep(tree.syntax()) {
-        Some(depth) => Err(format!(
-            "too deeply nested for guardfix ({depth} levels of syntax; it analyses up to {}): the file was skipped, nothing was changed",
-            parse::MAX_NESTING
-        )),
-        None => Ok(()),
-    }
+    parse::too_deep(tree.syntax()).map_or(Ok(()), too_deep)
+}
+
+fn too_deep(depth: usize) -> Result<(), String> {
+    Err(format!(
+        "too deeply nested for guardfix ({depth} levels of syntax; it analyses up to {}): the file was skipped, nothing was changed",
+        parse::MAX_NESTING
+    ))
 }
 
 /// One crate's index: its declaring files' parts, merged on first use.

@@ -134,10 +134,13 @@ impl LoadedSource {
 /// rust-analyzer's `Parse` hands every tree it drops to one thread that frees them in batches,
 /// sleeping 100 ms between batches (an editor's latency trick): in a run over a workspace the
 /// parsing threads then never get the trees' memory back, and every new tree is built in fresh
-/// pages the kernel must zero (a cold check of rustfs took 7% longer so). It keeps no errors: a file whose errors matter is parsed with
-/// [`parse_source`], whose `errors()` also has the validation's.
+/// pages the kernel must zero (a cold check of rustfs took 7% longer so). It keeps no errors:
+/// a file whose errors matter is parsed with [`parse_source`], whose `errors()` also has the
+/// validation's.
 pub struct FileTree {
     green: ra_ap_syntax::GreenNode,
+    /// The depth of its deepest node, counted while it was built (as [`too_deep`] counts).
+    deepest: usize,
 }
 
 impl FileTree {
@@ -145,6 +148,11 @@ impl FileTree {
         use ra_ap_syntax::AstNode;
         let root = ra_ap_syntax::SyntaxNode::new_root(self.green.clone());
         SourceFile::cast(root).expect("a source file's parse is rooted at SOURCE_FILE")
+    }
+
+    /// [`too_deep`] of the tree, without walking it again.
+    pub fn too_deep(&self) -> Option<usize> {
+        (self.deepest > MAX_NESTING).then_some(self.deepest)
     }
 }
 
@@ -158,13 +166,21 @@ pub fn parse_tree(text: &str, edition: Edition) -> Result<FileTree, String> {
         let lexed = ra_ap_parser::LexedStr::new(edition, text);
         let output = TopEntryPoint::SourceFile.parse(&lexed.to_input(edition));
         let mut builder = rowan::GreenNodeBuilder::new();
+        let (mut depth, mut deepest) = (0usize, 0usize);
         lexed.intersperse_trivia(&output, &mut |step| match step {
             StrStep::Token { kind, text } => builder.token(rowan_kind(kind), text),
-            StrStep::Enter { kind } => builder.start_node(rowan_kind(kind)),
-            StrStep::Exit => builder.finish_node(),
+            StrStep::Enter { kind } => {
+                depth += 1;
+                deepest = deepest.max(depth);
+                builder.start_node(rowan_kind(kind));
+            }
+            StrStep::Exit => {
+                depth -= 1;
+                builder.finish_node();
+            }
             StrStep::Error { .. } => {}
         });
-        FileTree { green: builder.finish() }
+        FileTree { green: builder.finish(), deepest }
     })
 }
 
@@ -312,7 +328,21 @@ mod tests {
             let ours = parse_tree(text, Edition::Edition2021).expect("parses");
             let theirs = SourceFile::parse(text, Edition::Edition2021);
             assert_eq!(ours.tree().syntax().green(), theirs.tree().syntax().green());
+            assert_eq!(ours.deepest, deepest_node(theirs.tree().syntax()));
         });
+        // The depth counted while building is the one `too_deep` finds by walking.
+        let deep = format!("fn f() {{ let x = {}1{}; }}", "(".repeat(1600), ")".repeat(1600));
+        let ours = parse_tree(&deep, Edition::Edition2021).expect("parses");
+        assert!(ours.too_deep().is_some());
+        assert_eq!(
+            ours.too_deep(),
+            too_deep(SourceFile::parse(&deep, Edition::Edition2021).tree().syntax())
+        );
+    }
+
+    /// The depth of the deepest node, the root's being 1.
+    fn deepest_node(root: &ra_ap_syntax::SyntaxNode) -> usize {
+        root.descendants().map(|node| node.ancestors().count()).max().unwrap_or(0)
     }
 
     #[test]
