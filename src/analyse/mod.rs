@@ -121,8 +121,11 @@ pub fn analyse_tree_of(
         .filter_map(ast::Fn::cast)
         .filter(|function| {
             let own = &text[function.syntax().text_range()];
+            // With types (`oracle`), a guard needs no word to be found: `store.state()` of
+            // another crate's `fn state(&self) -> MutexGuard<…>` spells none.
+            let words = index.walk_filter().filter(|_| oracle.is_none());
             prefilter::may_have_findings(own)
-                && index.walk_filter().is_none_or(|words| may_hold_guards_in(function, own, words))
+                && words.is_none_or(|words| may_hold_guards_in(function, own, words))
         })
         .collect();
     walker.read_macros_only_in(awaiting.iter().map(|function| function.syntax().clone()).collect());
