@@ -31,7 +31,7 @@ use crate::finding::{Finding, Planned, Span};
 use ra_ap_syntax::Edition;
 
 /// Bumped when what is stored changes meaning.
-const FORMAT: u32 = 5;
+const FORMAT: u32 = 6;
 const FILE_NAME: &str = "check-cache";
 
 /// One file's declarations for its crate's index, with their fingerprint.
@@ -82,7 +82,8 @@ pub struct Analysis {
     pub index_digest: u128,
     pub findings: Vec<StoredFinding>,
     pub candidates: Vec<Span>,
-    pub syntax_errors: usize,
+    /// `None` when the run that stored it did not count them (see `driver::errors_needed`).
+    pub syntax_errors: Option<usize>,
     /// Whether `check`'s help lines were planned already (`Finding::planned`).
     pub planned: bool,
 }
@@ -400,7 +401,7 @@ mod tests {
             index_digest: 3,
             findings: Vec::new(),
             candidates: vec![Span::new(1, 2)],
-            syntax_errors: 0,
+            syntax_errors: None,
             planned: true,
         };
         cache.set_analysis(&source, content, analysis);
@@ -432,7 +433,7 @@ mod tests {
             index_digest: 3,
             findings: findings.iter().map(StoredFinding::store).collect(),
             candidates: Vec::new(),
-            syntax_errors: 0,
+            syntax_errors: Some(0),
             planned: false,
         };
         cache.set_analysis(&source, content, analysis);

@@ -111,6 +111,37 @@ fn no_cache_writes_none() {
     assert!(!root.join("target/guardfix").exists(), "nothing written with --no-cache");
 }
 
+/// A `--semantic never` run does not count the syntax errors of a file that has only
+/// candidates for types (it needs no count), so the cache keeps them as not counted: an `auto`
+/// run after it counts them, and leaves the broken file to syntax as a fresh run would.
+#[test]
+fn errors_a_never_run_did_not_count_are_counted_when_types_need_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "Cargo.toml", MANIFEST);
+    // `counter.lock()` on a receiver nothing here declares, alive at the await: a candidate.
+    let broken = "pub async fn tick() {}\n\npub async fn through(counter: &Counter) -> bool {\n    let result = counter.lock();\n    let ok = result.is_ok();\n    tick().await;\n    ok\n}\n\nfn broken( {\n";
+    write(root, "src/lib.rs", broken);
+    let run = |semantic: &str| {
+        Command::new(env!("CARGO_BIN_EXE_guardfix"))
+            .args(["check", "--format", "json", "--semantic", semantic])
+            .arg(root)
+            .env_remove("CARGO_TARGET_DIR")
+            .env_remove("CARGO_BUILD_TARGET_DIR")
+            .output()
+            .expect("guardfix runs")
+    };
+    let fresh = run("auto");
+    let fresh_stderr = String::from_utf8_lossy(&fresh.stderr).into_owned();
+    assert!(!fresh_stderr.contains("loading rust-analyzer"), "{fresh_stderr}");
+    std::fs::remove_dir_all(root.join("target/guardfix")).unwrap();
+    run("never");
+    let after_never = run("auto");
+    let stderr = String::from_utf8_lossy(&after_never.stderr);
+    assert!(!stderr.contains("loading rust-analyzer"), "a file with syntax errors: {stderr}");
+    assert_eq!(after_never.status.code(), fresh.status.code());
+}
+
 /// A new member crate appears without any existing manifest changing (a glob in `members`):
 /// the remembered `cargo metadata` must not hide it.
 #[test]

@@ -82,7 +82,10 @@ pub struct CheckedFile {
     pub source: LoadedSource,
     pub findings: Vec<Finding>,
     /// Syntax errors in the file: findings may be incomplete, and `fix` leaves it alone.
+    /// Counted only where the run needs them (`errors_needed`); 0 elsewhere.
     pub syntax_errors: usize,
+    /// Whether `syntax_errors` was counted, for the cache.
+    errors_counted: bool,
     /// Receivers the syntactic classifier could not classify (see `analyse/classify.rs`).
     pub candidates: Vec<crate::finding::Span>,
     /// Whether the findings came from an analysis with rust-analyzer's types.
@@ -205,10 +208,7 @@ pub fn check_path(path: &Path, options: RunOptions) -> Result<CheckRun, RunError
     let analysed: Vec<Result<CheckedFile, FailedFile>> = read
         .into_par_iter()
         .filter(|file| file.wants_analysis)
-        .map(|file| {
-            let count_errors = options.semantic == SemanticMode::Always;
-            analyse_file(file, &indexes, &config, options.check, count_errors, &cache)
-        })
+        .map(|file| analyse_file(file, &indexes, &config, &options, &cache))
         .collect();
     let mut checked = Vec::new();
     for result in analysed {
@@ -302,7 +302,7 @@ fn analysis_record(file: &CheckedFile) -> cache::Analysis {
         index_digest: file.index_digest,
         findings: file.findings.iter().map(StoredFinding::store).collect(),
         candidates: file.candidates.clone(),
-        syntax_errors: file.syntax_errors,
+        syntax_errors: file.errors_counted.then_some(file.syntax_errors),
         planned: file.planned,
     }
 }
@@ -461,22 +461,48 @@ pub fn findings_gone(run: &CheckRun, file: &CheckedFile, new_text: &str) -> Vec<
     run.under_fix(file, &index).findings_gone(&file.findings, new_text)
 }
 
+/// Whether a run needs a file's syntax errors counted: counting them validates the whole
+/// tree again, and only a file with something to report or fix needs the count (fix refuses
+/// to edit a file with syntax errors), or, for types, one with candidates (`auto`) or any file
+/// (`always`: rust-analyzer is asked about every file without syntax errors).
+fn errors_needed(semantic: SemanticMode, findings: bool, candidates: bool) -> bool {
+    match semantic {
+        SemanticMode::Always => true,
+        SemanticMode::Auto => findings || candidates,
+        SemanticMode::Never => findings,
+    }
+}
+
+/// A file's syntax errors. The tree the run built keeps none: a parse that does.
+fn count_syntax_errors(text: &str, edition: ra_ap_syntax::Edition) -> usize {
+    parse::parse_source(text, edition).map_or(1, |whole| whole.errors().len())
+}
+
 /// A file's findings: from the cache when its content and its crate's declarations are
 /// unchanged, else parsed (if selection did not) and analysed.
 fn analyse_file(
     file: ReadFile,
     index: &Indexes,
     config: &Config,
-    options: CheckOptions,
-    count_errors: bool,
+    options: &RunOptions,
     cache: &CheckCache,
 ) -> Result<CheckedFile, FailedFile> {
     let select::LoadedFile { entry, source, content, parse } = file.into_loaded()?;
     let index_digest = index.digest_for(&entry);
     if let Some(cached) = cache.analysis(&entry.path, content, index_digest) {
+        let needed = errors_needed(
+            options.semantic,
+            !cached.findings.is_empty(),
+            !cached.candidates.is_empty(),
+        );
+        let syntax_errors = match cached.syntax_errors {
+            Some(count) => Some(count),
+            None => needed.then(|| count_syntax_errors(&source.text, entry.edition)),
+        };
         return Ok(CheckedFile {
             findings: cached.findings.iter().map(StoredFinding::restore).collect(),
-            syntax_errors: cached.syntax_errors,
+            syntax_errors: syntax_errors.unwrap_or(0),
+            errors_counted: syntax_errors.is_some(),
             candidates: cached.candidates.clone(),
             semantic: false,
             planned: cached.planned,
@@ -498,25 +524,20 @@ fn analyse_file(
     let outcome = parse::catch_panic(|| {
         let tree = parse.tree();
         let imports = Imports::collect_in(tree.syntax(), &source.text);
-        analyse::analyse_tree_of(&tree, &source.text, &index, &imports, edition, options, None)
+        let check = options.check;
+        analyse::analyse_tree_of(&tree, &source.text, &index, &imports, edition, check, None)
     });
     match outcome {
         Ok(analysis) => {
-            // Counting them validates the whole tree again: only a file with something to
-            // report or fix needs the count (fix refuses to edit a file with syntax errors).
-            // `--semantic always` asks types about every file without syntax errors.
-            let interesting = !analysis.findings.is_empty() || !analysis.candidates.is_empty();
-            let syntax_errors = if interesting || count_errors {
-                // The tree keeps no errors: a parse that does (a few files in a run).
-                parse::parse_source(&source.text, edition).map_or(1, |whole| whole.errors().len())
-            } else {
-                0
-            };
+            let findings = !analysis.findings.is_empty();
+            let needed = errors_needed(options.semantic, findings, !analysis.candidates.is_empty());
+            let syntax_errors = needed.then(|| count_syntax_errors(&source.text, edition));
             Ok(CheckedFile {
                 entry,
                 source,
                 findings: analysis.findings,
-                syntax_errors,
+                syntax_errors: syntax_errors.unwrap_or(0),
+                errors_counted: syntax_errors.is_some(),
                 candidates: analysis.candidates,
                 semantic: false,
                 planned: false,
