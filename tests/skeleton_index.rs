@@ -57,3 +57,35 @@ fn declarations_without_fn_bodies_index_as_the_whole_file() {
     assert!(compared > 0, "no declaring file without crate locks found");
     assert!(differing.is_empty(), "the index differs without fn bodies for {differing:#?}");
 }
+
+/// An analysed file is parsed whole, and where its fn bodies take no crate lock the index
+/// walk skips the bodies that declare nothing (`ItemIndex::of_file_with_idle_bodies`): the
+/// part is the one the whole walk gives, on the same files as above.
+#[test]
+fn skipping_idle_bodies_indexes_as_the_whole_walk() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut folders = vec![root.join("transforms"), root.join("tests"), root.join("src")];
+    if let Some(extra) = std::env::var_os("GUARDFIX_SKELETON_CORPUS") {
+        folders.extend(std::env::split_paths(&extra));
+    }
+    let mut compared = 0;
+    let mut differing = Vec::new();
+    for path in folders.iter().flat_map(|folder| rust_files(folder)) {
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        if !prefilter::may_declare_locks(&text) || prefilter::fn_bodies_may_take_crate_locks(&text)
+        {
+            continue;
+        }
+        let parse = parse::parse_source(&text, Edition::Edition2021).expect("parses");
+        let tree = parse.tree();
+        let imports = Imports::collect(tree.syntax());
+        let whole = serde_json::to_string(&ItemIndex::of_file(tree.syntax(), &imports)).unwrap();
+        let idle = ItemIndex::of_file_with_idle_bodies(tree.syntax(), &imports, &text);
+        compared += 1;
+        if serde_json::to_string(&idle).unwrap() != whole {
+            differing.push(path.display().to_string());
+        }
+    }
+    assert!(compared > 0, "no declaring file without crate locks found");
+    assert!(differing.is_empty(), "the index differs without idle bodies for {differing:#?}");
+}

@@ -80,9 +80,23 @@ const MAX_DEPTH: usize = 8;
 
 impl ItemIndex {
     pub fn add_file(&mut self, root: &SyntaxNode, imports: &Imports) {
+        self.add_file_walking(root, imports, None);
+    }
+
+    /// `add_file`, where `idle_bodies_of` (the file's text) says its fn bodies take no lock the
+    /// facts record (`prefilter::fn_bodies_may_take_crate_locks` says no): then a body that
+    /// declares nothing is not walked, as `parse::without_fn_bodies` would have blanked it (the
+    /// facts of such a file are all dropped, see `FactsCollector::finish`).
+    fn add_file_walking(
+        &mut self,
+        root: &SyntaxNode,
+        imports: &Imports,
+        idle_bodies_of: Option<&str>,
+    ) {
         self.cache = Cache::default();
         let mut facts = self_locks::FactsCollector::default();
-        for event in root.preorder() {
+        let mut preorder = root.preorder();
+        while let Some(event) = preorder.next() {
             let node = match event {
                 ra_ap_syntax::WalkEvent::Enter(node) => node,
                 ra_ap_syntax::WalkEvent::Leave(node) => {
@@ -91,6 +105,14 @@ impl ItemIndex {
                 }
             };
             facts.enter(&node);
+            if let Some(text) = idle_bodies_of
+                && ast::BlockExpr::can_cast(node.kind())
+                && node.parent().is_some_and(|parent| ast::Fn::can_cast(parent.kind()))
+                && !crate::parse::may_declare_an_item(&text[node.text_range()])
+            {
+                preorder.skip_subtree();
+                continue;
+            }
             if let Some(strukt) = ast::Struct::cast(node.clone()) {
                 self.add_struct(&strukt, imports);
             } else if let Some(alias) = ast::TypeAlias::cast(node.clone()) {
@@ -123,6 +145,15 @@ impl ItemIndex {
     pub fn of_file(root: &SyntaxNode, imports: &Imports) -> ItemIndex {
         let mut part = ItemIndex::default();
         part.add_file(root, imports);
+        part
+    }
+
+    /// `of_file` of a file whose fn bodies take no lock of `self` or a static (`text`: its
+    /// text, for which `prefilter::fn_bodies_may_take_crate_locks` says no): the same part,
+    /// without walking the bodies that declare nothing.
+    pub fn of_file_with_idle_bodies(root: &SyntaxNode, imports: &Imports, text: &str) -> ItemIndex {
+        let mut part = ItemIndex::default();
+        part.add_file_walking(root, imports, Some(text));
         part
     }
 

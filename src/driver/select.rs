@@ -417,8 +417,8 @@ fn select_in_crate(
             // for its declarations only: most of its text is fn bodies.
             file.load()?;
             let text = &file.source.as_ref().expect("loaded above").text;
-            let skeleton = if file.wants_analysis || prefilter::fn_bodies_may_take_crate_locks(text)
-            {
+            let bodies_lock = prefilter::fn_bodies_may_take_crate_locks(text);
+            let skeleton = if file.wants_analysis || bodies_lock {
                 None
             } else {
                 parse::catch_panic(|| parse::without_fn_bodies(text, file.entry.edition))
@@ -428,7 +428,11 @@ fn select_in_crate(
             let parse = tree_for_guardfix(&file.entry, skeleton.as_deref().unwrap_or(text))?;
             let tree = parse.tree();
             let imports = Imports::collect_in(tree.syntax(), skeleton.as_deref().unwrap_or(text));
-            let part = ItemIndex::of_file(tree.syntax(), &imports);
+            // An analysed file is parsed whole; its idle bodies need no walk for the index.
+            let part = match skeleton.is_none() && !bodies_lock {
+                true => ItemIndex::of_file_with_idle_bodies(tree.syntax(), &imports, text),
+                false => ItemIndex::of_file(tree.syntax(), &imports),
+            };
             if skeleton.is_none() {
                 file.parse = Some(parse);
             }

@@ -18,7 +18,7 @@ use std::{
 use ra_ap_syntax::{Edition, Parse, SourceFile};
 
 mod skeleton;
-pub use skeleton::without_fn_bodies;
+pub use skeleton::{may_declare_an_item, without_fn_bodies};
 
 #[derive(thiserror::Error, Debug)]
 pub enum LoadError {

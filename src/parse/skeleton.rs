@@ -121,6 +121,18 @@ fn declares_an_item(kind: SyntaxKind) -> bool {
     )
 }
 
+/// Whether `text` (a fn body's) may declare an item, by its words: one of the keywords
+/// `declares_an_item` looks for, anywhere (in a string or a comment too: then the answer is
+/// only less useful). A body without any declares nothing.
+pub fn may_declare_an_item(text: &str) -> bool {
+    const KEYWORDS: &[&str] = &[
+        "fn", "struct", "enum", "type", "static", "const", "use", "impl", "trait", "mod", "extern",
+        "macro",
+    ];
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    text.split(|c: char| !is_word(c)).any(|word| KEYWORDS.contains(&word))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
