@@ -121,7 +121,7 @@ impl Imports {
 }
 
 fn path_text(path: &ast::Path) -> String {
-    path.syntax().text().to_string().chars().filter(|c| !c.is_whitespace()).collect()
+    crate::parse::tree_text(path.syntax()).chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 fn join(prefix: &str, own: &str) -> String {

@@ -1578,7 +1578,7 @@ impl<'a> Walker<'a> {
         let callee = call.expr();
         let callee_path = match &callee {
             Some(ast::Expr::PathExpr(path_expr)) => {
-                path_expr.path().map(|path| path.syntax().text().to_string())
+                path_expr.path().map(|path| crate::parse::tree_text(path.syntax()))
             }
             _ => {
                 self.eval_settled(callee.clone());
@@ -2257,7 +2257,7 @@ pub(crate) fn lock_place(receiver: &ast::Expr) -> Option<String> {
         }
         _ => return None,
     }
-    let text = receiver.syntax().text().to_string();
+    let text = crate::parse::tree_text(receiver.syntax());
     Some(text.chars().filter(|c| !c.is_whitespace()).collect())
 }
 

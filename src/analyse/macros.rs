@@ -340,7 +340,7 @@ pub fn may_take_a_guard_or_await(call: &ast::MacroCall) -> bool {
     const WORDS: &[&str] =
         &["await", "lock", "read", "write", "borrow", "get", "entry", "acquire", "guard", "Guard"];
     let Some(tokens) = call.token_tree() else { return false };
-    let text = tokens.syntax().text().to_string();
+    let text = crate::parse::tree_text(tokens.syntax());
     WORDS.iter().any(|word| text.contains(word))
 }
 
@@ -408,7 +408,7 @@ fn source_text(pieces: &[Piece]) -> Option<(usize, String)> {
         Piece::Tree(tree) => tree.syntax().parent()?,
     };
     let range = root.text_range();
-    Some((u32::from(range.start()) as usize, root.text().to_string()))
+    Some((u32::from(range.start()) as usize, crate::parse::tree_text(&root)))
 }
 
 /// `select! { [biased;] pat = fut [, if cond] => handler [,] … [else => handler] }`.

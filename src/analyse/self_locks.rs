@@ -324,7 +324,7 @@ pub fn free_fn_called(call: &ast::CallExpr) -> Option<String> {
     let mut qualifier = path.qualifier();
     while let Some(segment_path) = qualifier {
         let segment = segment_path.segment()?;
-        let text = segment.syntax().text().to_string();
+        let text = crate::parse::tree_text(segment.syntax());
         if text.starts_with(|c: char| c.is_ascii_uppercase()) || text.starts_with('<') {
             return None;
         }

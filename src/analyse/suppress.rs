@@ -76,7 +76,7 @@ fn attr_allows(attr: &ast::Attr, lint: &str) -> bool {
         return false;
     }
     let text: String =
-        tokens.syntax().text().to_string().chars().filter(|c| !c.is_whitespace()).collect();
+        crate::parse::tree_text(tokens.syntax()).chars().filter(|c| !c.is_whitespace()).collect();
     let wanted = format!("clippy::{lint}");
     text.split([',', '(', ')']).any(|item| item == wanted)
 }

@@ -155,7 +155,7 @@ pub fn is_element_collection(name: &str) -> bool {
 }
 
 pub fn node_text(node: &impl AstNode) -> String {
-    node.syntax().text().to_string()
+    crate::parse::tree_text(node.syntax())
 }
 
 #[cfg(test)]
