@@ -26,21 +26,31 @@ fn rust_files(folder: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-#[test]
-fn declarations_without_fn_bodies_index_as_the_whole_file() {
+/// Every `.rs` file of the fixtures and of `GUARDFIX_SKELETON_CORPUS` that `select` would
+/// index without walking its fn bodies: it may declare locks, and none of its fn bodies may
+/// take a lock of `self` or a static.
+fn declaring_files_whose_bodies_take_no_crate_lock() -> Vec<(PathBuf, String)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut folders = vec![root.join("transforms"), root.join("tests"), root.join("src")];
     if let Some(extra) = std::env::var_os("GUARDFIX_SKELETON_CORPUS") {
         folders.extend(std::env::split_paths(&extra));
     }
+    folders
+        .iter()
+        .flat_map(|folder| rust_files(folder))
+        .filter_map(|path| Some((std::fs::read_to_string(&path).ok()?, path)))
+        .filter(|(text, _)| {
+            prefilter::may_declare_locks(text) && !prefilter::fn_bodies_may_take_crate_locks(text)
+        })
+        .map(|(text, path)| (path, text))
+        .collect()
+}
+
+#[test]
+fn declarations_without_fn_bodies_index_as_the_whole_file() {
     let (mut compared, mut blanked_bytes, mut total_bytes) = (0, 0, 0);
     let mut differing = Vec::new();
-    for path in folders.iter().flat_map(|folder| rust_files(folder)) {
-        let Ok(text) = std::fs::read_to_string(&path) else { continue };
-        if !prefilter::may_declare_locks(&text) || prefilter::fn_bodies_may_take_crate_locks(&text)
-        {
-            continue;
-        }
+    for (path, text) in declaring_files_whose_bodies_take_no_crate_lock() {
         let Some(skeleton) = parse::without_fn_bodies(&text, Edition::Edition2021) else {
             continue;
         };
@@ -63,19 +73,9 @@ fn declarations_without_fn_bodies_index_as_the_whole_file() {
 /// part is the one the whole walk gives, on the same files as above.
 #[test]
 fn skipping_idle_bodies_indexes_as_the_whole_walk() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut folders = vec![root.join("transforms"), root.join("tests"), root.join("src")];
-    if let Some(extra) = std::env::var_os("GUARDFIX_SKELETON_CORPUS") {
-        folders.extend(std::env::split_paths(&extra));
-    }
     let mut compared = 0;
     let mut differing = Vec::new();
-    for path in folders.iter().flat_map(|folder| rust_files(folder)) {
-        let Ok(text) = std::fs::read_to_string(&path) else { continue };
-        if !prefilter::may_declare_locks(&text) || prefilter::fn_bodies_may_take_crate_locks(&text)
-        {
-            continue;
-        }
+    for (path, text) in declaring_files_whose_bodies_take_no_crate_lock() {
         let parse = parse::parse_source(&text, Edition::Edition2021).expect("parses");
         let tree = parse.tree();
         let imports = Imports::collect(tree.syntax());
