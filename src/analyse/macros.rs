@@ -87,8 +87,10 @@ pub fn read_macro(call: &ast::MacroCall, edition: Edition) -> MacroBody {
 /// with a `tracing::info!` every few lines cost time in its length squared. The first read
 /// parses every macro of the file together instead, each as a block of `piece;` statements at
 /// its own delimiters (`{` at the opening one, `}` just after the closing one), so the file is
-/// lexed once. A macro whose block does not come out where it was put is read on its own, as
-/// are macros inside macros (they live in the trees those reads make).
+/// lexed once. A macro whose block does not come out where it was put is read on its own.
+/// Macros inside macros live in the trees those reads make: the macros of each such tree are
+/// read together too, in one parse per tree (`tracing::info!("{}", format!(…))`, a `select!`
+/// arm that logs), where reading each alone padded it to its offset again.
 pub struct MacroReader {
     edition: Edition,
     root: SyntaxNode,
@@ -96,11 +98,13 @@ pub struct MacroReader {
     /// the walk visits. A macro elsewhere is read on its own if ever asked for.
     scopes: Vec<SyntaxNode>,
     read: Option<HashMap<TextRange, MacroBody>>,
+    /// The macros read together in each tree that reading made (by its root).
+    nested: HashMap<SyntaxNode, HashMap<TextRange, MacroBody>>,
 }
 
 impl MacroReader {
     pub fn new(edition: Edition, root: SyntaxNode) -> MacroReader {
-        MacroReader { edition, root, scopes: Vec::new(), read: None }
+        MacroReader { edition, root, scopes: Vec::new(), read: None, nested: HashMap::new() }
     }
 
     /// Reads together only the macros inside these subtrees (of `root`, in tree order).
@@ -110,12 +114,15 @@ impl MacroReader {
     }
 
     pub fn read(&mut self, call: &ast::MacroCall) -> MacroBody {
-        let in_root = call.syntax().ancestors().last().is_some_and(|top| top == self.root);
-        if !in_root {
+        let Some(top) = call.syntax().ancestors().last() else {
             return read_macro(call, self.edition);
-        }
-        let read =
-            self.read.get_or_insert_with(|| read_all(&self.root, &self.scopes, self.edition));
+        };
+        let edition = self.edition;
+        let read = if top == self.root {
+            self.read.get_or_insert_with(|| read_all(&self.root, &self.scopes, edition))
+        } else {
+            self.nested.entry(top.clone()).or_insert_with(|| read_all(&top, &[], edition))
+        };
         match read.get(&call.syntax().text_range()) {
             Some(body) => body.clone(),
             None => read_macro(call, self.edition),
@@ -570,7 +577,7 @@ async fn f(m: &std::sync::Mutex<u8>) {
     assert_eq!(vec![1, 2], vec![a(b, c), d], "msg {}", format!("{}", e));
     tokio::select! { biased; v = rx.recv(), if a == b => { h(v).await }, _ = sleep(d) => g(), else => () }
     quote! { #x => ## };
-    tokio::join!(a(), b());
+    tokio::join!(a(), b(inner!(c, d)));
     let _ = m!();
     html! { <div class="x"> { y } </div> };
     z!(a,);
@@ -603,6 +610,24 @@ fn g() -> u8 { n!(1 + ) }
             describe(&reader.read(&inner), source),
             describe(&read_macro(&inner, Edition::Edition2021), source)
         );
+        // ... all of that tree's macros in one parse, as the file's were.
+        let [(_, nested)] = reader.nested.iter().collect::<Vec<_>>()[..] else {
+            panic!("one tree's macros read together")
+        };
+        assert!(nested.contains_key(&inner.syntax().text_range()));
+        let join =
+            calls.iter().find(|call| call.syntax().text().to_string().starts_with("tokio::join"));
+        let MacroBody::Exprs { exprs, .. } = reader.read(join.expect("join!")) else {
+            panic!("not read")
+        };
+        let in_join =
+            exprs.iter().flat_map(|e| e.syntax().descendants()).find_map(ast::MacroCall::cast);
+        let in_join = in_join.expect("inner! inside join!");
+        assert_eq!(
+            describe(&reader.read(&in_join), source),
+            describe(&read_macro(&in_join, Edition::Edition2021), source)
+        );
+        assert_eq!(reader.nested.len(), 1, "the second inner macro was read with the first");
     }
 
     #[test]
