@@ -593,23 +593,15 @@ fn g() -> u8 { n!(1 + ) }
             root.descendants().filter_map(ast::MacroCall::cast).collect();
         assert!(calls.len() >= 14);
         for call in &calls {
-            let together = describe(&reader.read(call), source);
-            let alone = describe(&read_macro(call, Edition::Edition2021), source);
-            assert_eq!(together, alone, "{}", call.syntax());
+            assert_read_as_alone(&mut reader, call, source);
         }
         // They were read together, not each on its own.
         let together = reader.read.as_ref().expect("read");
         let readable = together.values().filter(|body| !matches!(body, MacroBody::Opaque)).count();
         assert_eq!(readable, 8, "println, assert_eq, both selects, join, m!(), z!, debug!");
-        // Macros inside a macro's pieces are read from the tree that read made.
-        let MacroBody::Exprs { exprs, .. } = reader.read(&calls[3]) else { panic!("not read") };
-        let inner =
-            exprs.iter().flat_map(|e| e.syntax().descendants()).find_map(ast::MacroCall::cast);
-        let inner = inner.expect("format! inside assert_eq!");
-        assert_eq!(
-            describe(&reader.read(&inner), source),
-            describe(&read_macro(&inner, Edition::Edition2021), source)
-        );
+        // Macros inside a macro's pieces are read from the tree that read made...
+        let inner = first_macro_inside(&mut reader, &calls[3]);
+        assert_read_as_alone(&mut reader, &inner, source);
         // ... all of that tree's macros in one parse, as the file's were.
         let [(_, nested)] = reader.nested.iter().collect::<Vec<_>>()[..] else {
             panic!("one tree's macros read together")
@@ -617,17 +609,26 @@ fn g() -> u8 { n!(1 + ) }
         assert!(nested.contains_key(&inner.syntax().text_range()));
         let join =
             calls.iter().find(|call| call.syntax().text().to_string().starts_with("tokio::join"));
-        let MacroBody::Exprs { exprs, .. } = reader.read(join.expect("join!")) else {
-            panic!("not read")
-        };
-        let in_join =
-            exprs.iter().flat_map(|e| e.syntax().descendants()).find_map(ast::MacroCall::cast);
-        let in_join = in_join.expect("inner! inside join!");
-        assert_eq!(
-            describe(&reader.read(&in_join), source),
-            describe(&read_macro(&in_join, Edition::Edition2021), source)
-        );
+        let in_join = first_macro_inside(&mut reader, join.expect("join!"));
+        assert_read_as_alone(&mut reader, &in_join, source);
         assert_eq!(reader.nested.len(), 1, "the second inner macro was read with the first");
+    }
+
+    /// `reader` reads `call` as `read_macro` reads it alone.
+    fn assert_read_as_alone(reader: &mut MacroReader, call: &ast::MacroCall, source: &str) {
+        let together = describe(&reader.read(call), source);
+        let alone = describe(&read_macro(call, Edition::Edition2021), source);
+        assert_eq!(together, alone, "{}", call.syntax());
+    }
+
+    /// The first macro call among the pieces `reader` reads `call` as.
+    fn first_macro_inside(reader: &mut MacroReader, call: &ast::MacroCall) -> ast::MacroCall {
+        let MacroBody::Exprs { exprs, .. } = reader.read(call) else {
+            panic!("not read: {}", call.syntax())
+        };
+        let inner =
+            exprs.iter().flat_map(|e| e.syntax().descendants()).find_map(ast::MacroCall::cast);
+        inner.unwrap_or_else(|| panic!("no macro inside {}", call.syntax()))
     }
 
     #[test]
