@@ -114,9 +114,8 @@ impl MacroReader {
     }
 
     pub fn read(&mut self, call: &ast::MacroCall) -> MacroBody {
-        let Some(top) = call.syntax().ancestors().last() else {
-            return read_macro(call, self.edition);
-        };
+        // `ancestors` starts at the call itself: there is always a last one, its tree's root.
+        let top = call.syntax().ancestors().last().unwrap_or_else(|| call.syntax().clone());
         let edition = self.edition;
         let read = if top == self.root {
             self.read.get_or_insert_with(|| read_all(&self.root, &self.scopes, edition))
@@ -125,7 +124,7 @@ impl MacroReader {
         };
         match read.get(&call.syntax().text_range()) {
             Some(body) => body.clone(),
-            None => read_macro(call, self.edition),
+            None => read_macro(call, edition),
         }
     }
 }
